@@ -1,0 +1,50 @@
+-- DuckDB's own route for the same job: read the archive with read_json, unnest Records and
+-- extract the same typed columns rootlens stores. __CORPUS__ is replaced by the bench script.
+CREATE TABLE events_reference AS
+SELECT
+    r->>'$.eventID'                                AS event_id,
+    TRY_CAST(r->>'$.eventTime' AS TIMESTAMP)       AS event_time,
+    r->>'$.eventSource'                            AS event_source,
+    r->>'$.eventName'                              AS event_name,
+    r->>'$.eventType'                              AS event_type,
+    r->>'$.eventVersion'                           AS event_version,
+    r->>'$.eventCategory'                          AS event_category,
+    r->>'$.awsRegion'                              AS aws_region,
+    r->>'$.recipientAccountId'                     AS recipient_account_id,
+    r->>'$.sourceIPAddress'                        AS source_ip,
+    r->>'$.userAgent'                              AS user_agent,
+    r->>'$.errorCode'                              AS error_code,
+    r->>'$.errorMessage'                           AS error_message,
+    TRY_CAST(r->>'$.readOnly' AS BOOLEAN)          AS read_only,
+    TRY_CAST(r->>'$.managementEvent' AS BOOLEAN)   AS management_event,
+    r->>'$.requestID'                              AS request_id,
+    r->>'$.sharedEventID'                          AS shared_event_id,
+    r->>'$.userIdentity.type'                      AS user_type,
+    r->>'$.userIdentity.arn'                       AS user_arn,
+    r->>'$.userIdentity.accountId'                 AS user_account_id,
+    r->>'$.userIdentity.principalId'               AS principal_id,
+    r->>'$.userIdentity.userName'                  AS user_name,
+    r->>'$.userIdentity.accessKeyId'               AS access_key_id,
+    r->>'$.userIdentity.invokedBy'                 AS invoked_by,
+    r->>'$.userIdentity.onBehalfOf.userId'         AS identity_store_user,
+    TRY_CAST(r->>'$.userIdentity.sessionContext.attributes.mfaAuthenticated' AS BOOLEAN) AS session_mfa,
+    TRY_CAST(r->>'$.userIdentity.sessionContext.attributes.creationDate' AS TIMESTAMP) AS session_created,
+    r->>'$.userIdentity.sessionContext.sessionIssuer.type'     AS session_issuer_type,
+    r->>'$.userIdentity.sessionContext.sessionIssuer.arn'      AS session_issuer_arn,
+    r->>'$.userIdentity.sessionContext.sessionIssuer.userName' AS session_issuer_name,
+    r->>'$.responseElements.ConsoleLogin'          AS console_login_result,
+    r->>'$.additionalEventData.MFAUsed'            AS mfa_used,
+    r->>'$.eventType' = 'AwsCloudTrailInsight'     AS is_insight,
+    r->'$.requestParameters'                       AS request_parameters,
+    r->'$.responseElements'                        AS response_elements,
+    r->'$.additionalEventData'                     AS additional_event_data,
+    r->'$.resources'                               AS resources,
+    r->'$.tlsDetails'                              AS tls_details,
+    r                                              AS raw
+FROM (
+    SELECT unnest(Records) AS r
+    FROM read_json('__CORPUS__/AWSLogs/**/*.json.gz',
+                   columns = {Records: 'JSON[]'},
+                   format = 'unstructured',
+                   maximum_object_size = 1073741824)
+)

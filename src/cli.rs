@@ -1,0 +1,102 @@
+//! The command line, parsed with clap; each subcommand turns its options into the plain
+//! settings the library takes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "rootlens",
+    version,
+    about = "Offline forensics for AWS accounts: CloudTrail and IAM credential reports in one DuckDB case",
+    after_help = "Exit codes: 0 success, 2 usage or fatal error, 3 finished but some inputs failed."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Load CloudTrail archives and credential reports into a case (repeatable, incremental)
+    Ingest(IngestArgs),
+    /// Run SQL against a case (read-only unless --write)
+    Query(QueryArgs),
+    /// Print the case's tables, columns and views, documented
+    Schema,
+}
+
+#[derive(Args)]
+pub struct CaseArg {
+    /// The case file (a DuckDB database)
+    #[arg(long, default_value = "rootlens.duckdb", env = "ROOTLENS_DB")]
+    pub db: PathBuf,
+}
+
+#[derive(Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    /// Files and folders to ingest (folders are walked recursively)
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Decoding threads (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Stop decompressing a file past this many MiB (guards against gzip bombs)
+    #[arg(long, default_value_t = 4096)]
+    pub max_decompressed_mb: u64,
+
+    /// Time of credential reports whose file name carries none, e.g. 2024-06-03T08:00:00Z
+    /// (otherwise the file's modification time is used)
+    #[arg(long, value_parser = parse_time)]
+    pub as_of: Option<chrono::NaiveDateTime>,
+
+    /// No progress bar and no summary
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Commit after this many new events (smaller: less work lost to an interruption)
+    #[arg(long, default_value_t = 500_000, hide = true)]
+    pub commit_every: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+    Ndjson,
+}
+
+#[derive(Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    /// The SQL to run (or use --file)
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    pub sql: Option<String>,
+
+    /// Read the SQL from a file
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Open the case for writing (needed for CREATE, INSERT, UPDATE, …)
+    #[arg(long)]
+    pub write: bool,
+}
+
+fn parse_time(text: &str) -> Result<chrono::NaiveDateTime, String> {
+    crate::decode::time::parse_utc_micros(text)
+        .or_else(|| crate::decode::time::parse_utc_micros(&format!("{text}T00:00:00Z")))
+        .and_then(crate::decode::time::from_micros)
+        .ok_or_else(|| format!("`{text}` is not a time (expected e.g. 2024-06-03T08:00:00Z)"))
+}

@@ -1,0 +1,11 @@
+use anyhow::Result;
+
+use crate::{store, ExitStatus};
+
+/// The documented DDL is the schema's reference: tables first, then views.
+pub fn run() -> Result<ExitStatus> {
+    println!("{}", store::SCHEMA_SQL.trim_end());
+    println!();
+    println!("{}", store::VIEWS_SQL.trim_end());
+    Ok(ExitStatus::Success)
+}

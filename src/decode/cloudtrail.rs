@@ -1,0 +1,548 @@
+//! CloudTrail documents: S3 archive objects (`{"Records":[…]}`), bare arrays, NDJSON, console
+//! Event-history / `LookupEvents` exports (record as a string in `CloudTrailEvent`), digests.
+//!
+//! `split_document` walks a document and hands out each record's exact bytes; `visit_record`
+//! parses one record into typed, borrowed fields. Free-form parts stay raw JSON text.
+
+use std::borrow::Cow;
+use std::io::BufRead;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use super::json_stream::{describe_byte, JsonStream, StreamError};
+use super::DecodeError;
+
+/// Largest single record (or top-level value of a document) accepted.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
+type Text<'a> = Cow<'a, str>;
+
+#[derive(Deserialize, Default)]
+pub struct Record<'a> {
+    #[serde(rename = "eventVersion", borrow)]
+    pub event_version: Option<Text<'a>>,
+    #[serde(rename = "eventID", borrow)]
+    pub event_id: Option<Text<'a>>,
+    #[serde(rename = "eventTime", borrow)]
+    pub event_time: Option<Text<'a>>,
+    #[serde(rename = "eventSource", borrow)]
+    pub event_source: Option<Text<'a>>,
+    #[serde(rename = "eventName", borrow)]
+    pub event_name: Option<Text<'a>>,
+    #[serde(rename = "eventType", borrow)]
+    pub event_type: Option<Text<'a>>,
+    #[serde(rename = "eventCategory", borrow)]
+    pub event_category: Option<Text<'a>>,
+    #[serde(rename = "awsRegion", borrow)]
+    pub aws_region: Option<Text<'a>>,
+    #[serde(rename = "recipientAccountId", borrow)]
+    pub recipient_account_id: Option<Text<'a>>,
+    #[serde(rename = "sourceIPAddress", borrow)]
+    pub source_ip: Option<Text<'a>>,
+    #[serde(rename = "userAgent", borrow)]
+    pub user_agent: Option<Text<'a>>,
+    #[serde(rename = "errorCode", borrow)]
+    pub error_code: Option<Text<'a>>,
+    #[serde(rename = "errorMessage", borrow)]
+    pub error_message: Option<Text<'a>>,
+    #[serde(rename = "readOnly", default, deserialize_with = "flexible_bool")]
+    pub read_only: Option<bool>,
+    #[serde(rename = "managementEvent", default, deserialize_with = "flexible_bool")]
+    pub management_event: Option<bool>,
+    #[serde(rename = "requestID", borrow)]
+    pub request_id: Option<Text<'a>>,
+    #[serde(rename = "sharedEventID", borrow)]
+    pub shared_event_id: Option<Text<'a>>,
+    #[serde(rename = "userIdentity", borrow)]
+    pub user_identity: Option<UserIdentity<'a>>,
+    #[serde(rename = "requestParameters", borrow)]
+    pub request_parameters: Option<&'a RawValue>,
+    #[serde(rename = "responseElements", borrow)]
+    pub response_elements: Option<&'a RawValue>,
+    #[serde(rename = "additionalEventData", borrow)]
+    pub additional_event_data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub resources: Option<&'a RawValue>,
+    #[serde(rename = "tlsDetails", borrow)]
+    pub tls_details: Option<&'a RawValue>,
+    /// Console Event-history / LookupEvents items carry the real record as a JSON string.
+    #[serde(rename = "CloudTrailEvent", borrow)]
+    pub cloudtrail_event: Option<Text<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct UserIdentity<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Option<Text<'a>>,
+    #[serde(rename = "principalId", borrow)]
+    pub principal_id: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub arn: Option<Text<'a>>,
+    #[serde(rename = "accountId", borrow)]
+    pub account_id: Option<Text<'a>>,
+    #[serde(rename = "accessKeyId", borrow)]
+    pub access_key_id: Option<Text<'a>>,
+    #[serde(rename = "userName", borrow)]
+    pub user_name: Option<Text<'a>>,
+    #[serde(rename = "invokedBy", borrow)]
+    pub invoked_by: Option<Text<'a>>,
+    #[serde(rename = "onBehalfOf", borrow)]
+    pub on_behalf_of: Option<OnBehalfOf<'a>>,
+    #[serde(rename = "sessionContext", borrow)]
+    pub session_context: Option<SessionContext<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct OnBehalfOf<'a> {
+    #[serde(rename = "userId", borrow)]
+    pub user_id: Option<Text<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SessionContext<'a> {
+    #[serde(rename = "sessionIssuer", borrow)]
+    pub session_issuer: Option<SessionIssuer<'a>>,
+    #[serde(borrow)]
+    pub attributes: Option<SessionAttributes<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SessionIssuer<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub arn: Option<Text<'a>>,
+    #[serde(rename = "userName", borrow)]
+    pub user_name: Option<Text<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SessionAttributes<'a> {
+    #[serde(rename = "mfaAuthenticated", default, deserialize_with = "flexible_bool")]
+    pub mfa_authenticated: Option<bool>,
+    #[serde(rename = "creationDate", borrow)]
+    pub creation_date: Option<Text<'a>>,
+}
+
+/// `readOnly` and friends are booleans in AWS output but strings ("true") in some exports.
+fn flexible_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flexible<'a> {
+        Bool(bool),
+        Text(#[serde(borrow)] Cow<'a, str>),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Option::<Flexible>::deserialize(deserializer)? {
+        Some(Flexible::Bool(value)) => Some(value),
+        Some(Flexible::Text(text)) if text.eq_ignore_ascii_case("true") => Some(true),
+        Some(Flexible::Text(text)) if text.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    })
+}
+
+impl Record<'_> {
+    /// `responseElements.ConsoleLogin` ("Success" / "Failure") of a sign-in event.
+    pub fn console_login_result(&self) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Login {
+            #[serde(rename = "ConsoleLogin")]
+            result: Option<String>,
+        }
+        let raw = self.response_elements?.get();
+        if !raw.contains("ConsoleLogin") {
+            return None;
+        }
+        serde_json::from_str::<Login>(raw).ok()?.result
+    }
+
+    /// `additionalEventData.MFAUsed` exactly as written (Yes, No, YES…).
+    pub fn mfa_used(&self) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Mfa {
+            #[serde(rename = "MFAUsed")]
+            used: Option<String>,
+        }
+        let raw = self.additional_event_data?.get();
+        if !raw.contains("MFAUsed") {
+            return None;
+        }
+        serde_json::from_str::<Mfa>(raw).ok()?.used
+    }
+
+    fn looks_like_a_record(&self) -> bool {
+        self.event_time.is_some() || self.event_name.is_some() || self.event_id.is_some()
+    }
+}
+
+/// Parses one record and calls `visit` with it and the text to keep as `raw`. A console
+/// Event-history item is unwrapped: the record inside `CloudTrailEvent` is what is kept.
+pub fn visit_record<T>(bytes: &[u8], visit: impl FnOnce(&Record<'_>, &str) -> T) -> Result<T, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "invalid UTF-8 (byte 0x{:02x} at byte {} of the record)",
+            bytes[e.valid_up_to()],
+            e.valid_up_to()
+        )
+    })?;
+    let record: Record = serde_json::from_str(text).map_err(|e| format!("invalid record: {e}"))?;
+    if let Some(inner) = &record.cloudtrail_event {
+        let inner_text = inner.to_string();
+        let inner_record: Record = serde_json::from_str(&inner_text)
+            .map_err(|e| format!("invalid record inside CloudTrailEvent: {e}"))?;
+        return check(&inner_record).map(|()| visit(&inner_record, &inner_text));
+    }
+    check(&record).map(|()| visit(&record, text))
+}
+
+fn check(record: &Record) -> Result<(), String> {
+    if record.looks_like_a_record() {
+        Ok(())
+    } else {
+        Err("not a CloudTrail record (no eventTime, eventName or eventID)".into())
+    }
+}
+
+/// What a JSON document turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// `{"Records":[…]}` as delivered to S3.
+    Records,
+    /// `[record, …]`.
+    Array,
+    /// One record per line (or concatenated records).
+    Lines,
+    /// `{"Events":[{…, "CloudTrailEvent": "…"}]}` from the console or `lookup-events`.
+    Lookup,
+    /// A CloudTrail digest file: evidence, not events. Holds the document's text.
+    Digest(Vec<u8>),
+    /// Valid JSON but not CloudTrail; the reason says what it was.
+    NotCloudTrail(String),
+}
+
+/// Where a record sits in its document, for error messages.
+pub struct RecordPlace {
+    pub index: u64,
+    pub offset: u64,
+    pub line: u64,
+}
+
+impl RecordPlace {
+    pub fn describe(&self) -> String {
+        format!(
+            "record {} (line {}, byte {} of the decompressed data)",
+            self.index, self.line, self.offset
+        )
+    }
+}
+
+fn structural(err: StreamError) -> DecodeError {
+    DecodeError::new(err.position(), err.cause)
+}
+
+/// Walks a JSON document and calls `on_record` with the bytes of every record. Errors that
+/// break the document's structure end the walk; a record that fails to parse is the
+/// callback's business (the walk goes on).
+pub fn split_document<R: BufRead>(
+    stream: &mut JsonStream<R>,
+    mut on_record: impl FnMut(&[u8], RecordPlace),
+) -> Result<DocumentKind, DecodeError> {
+    let mut buffer = Vec::with_capacity(8 << 10);
+    let mut index = 0u64;
+    let mut emit = |stream: &mut dyn RecordSource, index: &mut u64| -> Result<(), DecodeError> {
+        buffer.clear();
+        let place = RecordPlace {
+            index: *index,
+            offset: stream.offset(),
+            line: stream.line(),
+        };
+        stream.read_record(&mut buffer)?;
+        on_record(&buffer, place);
+        *index += 1;
+        Ok(())
+    };
+
+    match stream.peek_non_ws().map_err(structural)? {
+        None => Ok(DocumentKind::NotCloudTrail("empty file".into())),
+        Some(b'[') => {
+            if !stream.open_container(b'[', b']').map_err(structural)? {
+                loop {
+                    emit(stream, &mut index)?;
+                    if !stream.next_in_container(b']').map_err(structural)? {
+                        break;
+                    }
+                }
+            }
+            expect_end(stream)?;
+            Ok(DocumentKind::Array)
+        }
+        Some(b'{') => {
+            stream.start_capture();
+            let mut kind = None;
+            let mut keys = Vec::new();
+            let mut scratch = Vec::new();
+            if !stream.open_container(b'{', b'}').map_err(structural)? {
+                loop {
+                    let key = stream.read_key(&mut scratch).map_err(structural)?;
+                    let container = match key.as_str() {
+                        "Records" => Some(DocumentKind::Records),
+                        "Events" => Some(DocumentKind::Lookup),
+                        _ => None,
+                    };
+                    match container {
+                        Some(container_kind) => {
+                            stream.take_capture();
+                            match stream.peek_non_ws().map_err(structural)? {
+                                Some(b'[') => {}
+                                Some(other) => {
+                                    return Err(DecodeError::new(
+                                        stream.error("").position(),
+                                        format!(
+                                            "\"{key}\" is not an array (found {})",
+                                            json_type_of(other)
+                                        ),
+                                    ))
+                                }
+                                None => return Err(structural(stream.error(format!(
+                                    "the data ends after \"{key}\" (truncated file?)"
+                                )))),
+                            }
+                            if !stream.open_container(b'[', b']').map_err(structural)? {
+                                loop {
+                                    emit(stream, &mut index)?;
+                                    if !stream.next_in_container(b']').map_err(structural)? {
+                                        break;
+                                    }
+                                }
+                            }
+                            kind = Some(container_kind);
+                        }
+                        None => {
+                            scratch.clear();
+                            stream
+                                .read_value(&mut scratch, MAX_RECORD_BYTES)
+                                .map_err(structural)?;
+                            keys.push(key);
+                        }
+                    }
+                    if !stream.next_in_container(b'}').map_err(structural)? {
+                        break;
+                    }
+                }
+            }
+            if let Some(kind) = kind {
+                expect_end(stream)?;
+                return Ok(kind);
+            }
+            let first = stream.take_capture().unwrap_or_default();
+            let has = |name: &str| keys.iter().any(|k| k == name);
+            if has("digestStartTime") || has("logFiles") {
+                expect_end(stream)?;
+                return Ok(DocumentKind::Digest(first));
+            }
+            if !(has("eventTime") || has("eventName") || has("eventID") || has("CloudTrailEvent")) {
+                return Ok(DocumentKind::NotCloudTrail(
+                    "a JSON object without Records, Events or CloudTrail record fields".into(),
+                ));
+            }
+            // The object was a record: the document is one record per line.
+            // Records on one line each are read line by line, so a broken line is one bad
+            // record; pretty-printed records one after another are read value by value.
+            let one_per_line = !first.trim_ascii().contains(&b'\n');
+            emit(&mut JsonStream::new(first.trim_ascii()), &mut index)?;
+            let mut lines = Lines { stream, one_per_line };
+            loop {
+                match lines.stream.peek_non_ws().map_err(structural)? {
+                    None => return Ok(DocumentKind::Lines),
+                    // In line mode a line that is not an object is one bad record.
+                    Some(b'{') | Some(_) if lines.one_per_line => emit(&mut lines, &mut index)?,
+                    Some(b'{') => emit(&mut lines, &mut index)?,
+                    Some(other) => {
+                        return Err(structural(lines.stream.error(format!(
+                            "expected the next record ('{{') but found {}",
+                            describe_byte(other)
+                        ))))
+                    }
+                }
+            }
+        }
+        Some(other) => Ok(DocumentKind::NotCloudTrail(format!(
+            "not a JSON object or array (starts with {})",
+            describe_byte(other)
+        ))),
+    }
+}
+
+/// The one thing `split_document` needs from a stream to hand out a record, so the first
+/// record of an NDJSON document (already read) goes through the same path as the rest.
+trait RecordSource {
+    fn offset(&self) -> u64;
+    fn line(&self) -> u64;
+    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError>;
+}
+
+impl<R: BufRead> RecordSource for JsonStream<R> {
+    fn offset(&self) -> u64 {
+        JsonStream::offset(self)
+    }
+    fn line(&self) -> u64 {
+        JsonStream::line(self)
+    }
+    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        self.read_value(out, MAX_RECORD_BYTES).map_err(structural)
+    }
+}
+
+/// The rest of a one-record-per-line document.
+struct Lines<'s, R> {
+    stream: &'s mut JsonStream<R>,
+    one_per_line: bool,
+}
+
+impl<R: BufRead> RecordSource for Lines<'_, R> {
+    fn offset(&self) -> u64 {
+        self.stream.offset()
+    }
+    fn line(&self) -> u64 {
+        self.stream.line()
+    }
+    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        if self.one_per_line {
+            self.stream.read_line(out, MAX_RECORD_BYTES).map_err(structural)?;
+            let trimmed = out.trim_ascii_end().len();
+            out.truncate(trimmed);
+            Ok(())
+        } else {
+            self.stream.read_record(out)
+        }
+    }
+}
+
+fn expect_end<R: BufRead>(stream: &mut JsonStream<R>) -> Result<(), DecodeError> {
+    match stream.peek_non_ws().map_err(structural)? {
+        None => Ok(()),
+        Some(other) => Err(structural(stream.error(format!(
+            "unexpected data after the end of the document ({})",
+            describe_byte(other)
+        )))),
+    }
+}
+
+fn json_type_of(first: u8) -> &'static str {
+    match first {
+        b'{' => "an object",
+        b'"' => "a string",
+        b'n' => "null",
+        b't' | b'f' => "a boolean",
+        _ => "a number or something else",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> (Result<DocumentKind, DecodeError>, Vec<String>) {
+        let mut stream = JsonStream::new(text.as_bytes());
+        let mut records = Vec::new();
+        let result = split_document(&mut stream, |bytes, _| {
+            records.push(String::from_utf8(bytes.to_vec()).unwrap())
+        });
+        (result, records)
+    }
+
+    #[test]
+    fn splits_every_shape() {
+        let (kind, got) = split(r#"{"Records":[{"eventID":"a"},{"eventID":"b"}]}"#);
+        assert_eq!(kind.unwrap(), DocumentKind::Records);
+        assert_eq!(got, [r#"{"eventID":"a"}"#, r#"{"eventID":"b"}"#]);
+
+        let (kind, got) = split(r#"[{"eventID":"a"}]"#);
+        assert_eq!(kind.unwrap(), DocumentKind::Array);
+        assert_eq!(got.len(), 1);
+
+        let (kind, got) = split("{\"eventID\":\"a\"}\n{\"eventID\":\"b\"}\n\n{\"eventID\":\"c\"}\n");
+        assert_eq!(kind.unwrap(), DocumentKind::Lines);
+        assert_eq!(got, [r#"{"eventID":"a"}"#, r#"{"eventID":"b"}"#, r#"{"eventID":"c"}"#]);
+
+        let (kind, got) = split(r#"{"NextToken":"x","Events":[{"CloudTrailEvent":"{}"}]}"#);
+        assert_eq!(kind.unwrap(), DocumentKind::Lookup);
+        assert_eq!(got.len(), 1);
+
+        let (kind, got) = split(r#"{"awsAccountId":"1","digestStartTime":"t","logFiles":[]}"#);
+        assert!(matches!(kind.unwrap(), DocumentKind::Digest(text) if text.starts_with(b"{\"aws")));
+        assert!(got.is_empty());
+
+        let (kind, _) = split(r#"{"name":"not cloudtrail"}"#);
+        assert!(matches!(kind.unwrap(), DocumentKind::NotCloudTrail(_)));
+    }
+
+    #[test]
+    fn a_broken_ndjson_line_is_one_bad_record() {
+        let (kind, got) = split("{\"eventID\":\"a\"}\n{\"eventID\":\"b\n{\"eventID\":\"c\"}\r\n");
+        assert_eq!(kind.unwrap(), DocumentKind::Lines);
+        assert_eq!(got, [r#"{"eventID":"a"}"#, r#"{"eventID":"b"#, r#"{"eventID":"c"}"#]);
+    }
+
+    #[test]
+    fn records_that_is_not_an_array_is_an_error() {
+        let (kind, _) = split(r#"{"Records":{"eventID":"a"}}"#);
+        let err = kind.unwrap_err();
+        assert!(err.cause.contains("\"Records\" is not an array (found an object)"), "{err}");
+        assert!(err.position.contains("byte 11"), "{err}");
+    }
+
+    #[test]
+    fn truncated_document_is_an_error_after_the_good_records() {
+        let (kind, got) = split(r#"{"Records":[{"eventID":"a"},{"eventID":"#);
+        assert!(kind.unwrap_err().cause.contains("truncated"));
+        assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn parses_typed_fields_and_keeps_free_form_parts_raw() {
+        let text = r#"{"eventVersion":"1.08","eventID":"e1","eventTime":"2024-05-01T12:00:00Z",
+            "readOnly":"true","userIdentity":{"type":"Root","arn":"arn:aws:iam::1:root",
+            "sessionContext":{"attributes":{"mfaAuthenticated":"false"}}},
+            "requestParameters":null,"responseElements":{"ConsoleLogin":"Success"},
+            "additionalEventData":{"MFAUsed":"YES"},"userAgent":"a \"quoted\" agent"}"#;
+        let (read_only, mfa, login, params, ua) = visit_record(text.as_bytes(), |r, raw| {
+            assert_eq!(raw, text);
+            let identity = r.user_identity.as_ref().unwrap();
+            assert_eq!(identity.kind.as_deref(), Some("Root"));
+            (
+                r.read_only,
+                identity.session_context.as_ref().unwrap().attributes.as_ref().unwrap().mfa_authenticated,
+                (r.console_login_result(), r.mfa_used()),
+                r.request_parameters.is_none(),
+                r.user_agent.as_deref().map(str::to_string),
+            )
+        })
+        .unwrap();
+        assert_eq!(read_only, Some(true));
+        assert_eq!(mfa, Some(false));
+        assert_eq!(login, (Some("Success".into()), Some("YES".into())));
+        assert!(params);
+        assert_eq!(ua.as_deref(), Some("a \"quoted\" agent"));
+    }
+
+    #[test]
+    fn unwraps_console_event_history_items() {
+        let item = r#"{"EventId":"e1","CloudTrailEvent":"{\"eventID\":\"e1\",\"eventName\":\"ConsoleLogin\"}"}"#;
+        let (name, raw) = visit_record(item.as_bytes(), |r, raw| {
+            (r.event_name.as_deref().map(str::to_string), raw.to_string())
+        })
+        .unwrap();
+        assert_eq!(name.as_deref(), Some("ConsoleLogin"));
+        assert_eq!(raw, r#"{"eventID":"e1","eventName":"ConsoleLogin"}"#);
+    }
+
+    #[test]
+    fn rejects_non_records_and_bad_bytes() {
+        assert!(visit_record(b"42", |_, _| ()).unwrap_err().contains("invalid record"));
+        assert!(visit_record(b"{}", |_, _| ()).unwrap_err().contains("not a CloudTrail record"));
+        let err = visit_record(b"{\"eventID\":\"a\xff\"}", |_, _| ()).unwrap_err();
+        assert!(err.contains("invalid UTF-8 (byte 0xff at byte 13"), "{err}");
+    }
+}

@@ -1,0 +1,361 @@
+//! A streaming splitter for JSON documents too large to hold in memory.
+//!
+//! It does not build values: it finds where each value starts and ends (tracking nesting and
+//! strings) and hands out the exact bytes, so a CloudTrail record can be parsed by serde from a
+//! slice (borrowing its strings) and stored verbatim as the `raw` column. Only the bytes of the
+//! current value are buffered, whatever the size of the file.
+
+use std::io::{self, BufRead};
+
+/// Where the splitter stopped and why.
+#[derive(Debug)]
+pub struct StreamError {
+    /// Offset in the (decompressed) stream where the problem was noticed.
+    pub offset: u64,
+    pub line: u64,
+    pub cause: String,
+}
+
+impl StreamError {
+    pub fn position(&self) -> String {
+        format!(
+            "line {}, byte {} of the decompressed data",
+            self.line, self.offset
+        )
+    }
+}
+
+pub struct JsonStream<R> {
+    reader: R,
+    offset: u64,
+    line: u64,
+    /// When set, every consumed byte is also appended here (used to keep the raw text of a
+    /// top-level object while its keys are examined one by one).
+    capture: Option<Vec<u8>>,
+}
+
+impl<R: BufRead> JsonStream<R> {
+    pub fn new(reader: R) -> Self {
+        JsonStream {
+            reader,
+            offset: 0,
+            line: 1,
+            capture: None,
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    pub fn error(&self, cause: impl Into<String>) -> StreamError {
+        StreamError {
+            offset: self.offset,
+            line: self.line,
+            cause: cause.into(),
+        }
+    }
+
+    fn io_error(&self, err: io::Error) -> StreamError {
+        let cause = if err.kind() == io::ErrorKind::UnexpectedEof {
+            "the file ends early (truncated or incomplete compressed stream)".to_string()
+        } else {
+            err.to_string()
+        };
+        self.error(cause)
+    }
+
+    pub fn start_capture(&mut self) {
+        self.capture = Some(Vec::new());
+    }
+
+    pub fn take_capture(&mut self) -> Option<Vec<u8>> {
+        self.capture.take()
+    }
+
+    fn consume(&mut self, n: usize) -> Result<(), StreamError> {
+        let buf = self.reader.fill_buf().map_err(|e| self.io_error(e))?;
+        let taken = &buf[..n];
+        self.line += memchr::memchr_iter(b'\n', taken).count() as u64;
+        if let Some(capture) = self.capture.as_mut() {
+            capture.extend_from_slice(taken);
+        }
+        self.reader.consume(n);
+        self.offset += n as u64;
+        Ok(())
+    }
+
+    /// The next byte that is not JSON whitespace, without consuming it; None at the end.
+    pub fn peek_non_ws(&mut self) -> Result<Option<u8>, StreamError> {
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io_error(e)),
+            };
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            match buf.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+                Some(pos) => {
+                    let next = buf[pos];
+                    self.consume(pos)?;
+                    return Ok(Some(next));
+                }
+                None => {
+                    let len = buf.len();
+                    self.consume(len)?;
+                }
+            }
+        }
+    }
+
+    /// Consumes `expected` after optional whitespace.
+    pub fn expect(&mut self, expected: u8) -> Result<(), StreamError> {
+        match self.peek_non_ws()? {
+            Some(b) if b == expected => self.consume(1),
+            Some(b) => Err(self.error(format!(
+                "expected '{}' but found {}",
+                expected as char,
+                describe_byte(b)
+            ))),
+            None => Err(self.error(format!(
+                "expected '{}' but the data ends (truncated file?)",
+                expected as char
+            ))),
+        }
+    }
+
+    /// After a container element: consumes ',' and returns true, or consumes `close` and
+    /// returns false.
+    pub fn next_in_container(&mut self, close: u8) -> Result<bool, StreamError> {
+        match self.peek_non_ws()? {
+            Some(b',') => {
+                self.consume(1)?;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.consume(1)?;
+                Ok(false)
+            }
+            Some(b) => Err(self.error(format!(
+                "expected ',' or '{}' but found {}",
+                close as char,
+                describe_byte(b)
+            ))),
+            None => Err(self.error(format!(
+                "expected ',' or '{}' but the data ends (truncated file?)",
+                close as char
+            ))),
+        }
+    }
+
+    /// Consumes `open` and reports whether the container is empty (its `close` follows).
+    pub fn open_container(&mut self, open: u8, close: u8) -> Result<bool, StreamError> {
+        self.expect(open)?;
+        if self.peek_non_ws()? == Some(close) {
+            self.consume(1)?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Reads an object key and the ':' after it.
+    pub fn read_key(&mut self, scratch: &mut Vec<u8>) -> Result<String, StreamError> {
+        scratch.clear();
+        if self.peek_non_ws()? != Some(b'"') {
+            return Err(self.error("expected an object key (a string)"));
+        }
+        self.read_value(scratch, usize::MAX)?;
+        let key: String = serde_json::from_slice(scratch)
+            .map_err(|e| self.error(format!("invalid object key: {e}")))?;
+        self.expect(b':')?;
+        Ok(key)
+    }
+
+    /// Appends the exact bytes of the next JSON value to `out`. Checks nesting and string
+    /// boundaries only; serde validates the content. `limit` bounds the value size.
+    pub fn read_value(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), StreamError> {
+        let first = self
+            .peek_non_ws()?
+            .ok_or_else(|| self.error("expected a value but the data ends (truncated file?)"))?;
+        let start_len = out.len();
+        let mut depth: usize = 0;
+        let mut in_string = false;
+        let mut escaped = false;
+        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io_error(e)),
+            };
+            if buf.is_empty() {
+                if scalar && out.len() > start_len {
+                    return Ok(());
+                }
+                return Err(self.error(
+                    "the data ends inside a value (truncated file or unbalanced brackets)",
+                ));
+            }
+            let mut end = None;
+            let mut i = 0;
+            while i < buf.len() {
+                let b = buf[i];
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else {
+                        // Jump to the next quote or backslash: most bytes are string content.
+                        match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                            Some(pos) => {
+                                i += pos;
+                                if buf[i] == b'\\' {
+                                    escaped = true;
+                                } else {
+                                    in_string = false;
+                                    if depth == 0 {
+                                        end = Some(i + 1);
+                                        break;
+                                    }
+                                }
+                            }
+                            None => i = buf.len() - 1,
+                        }
+                    }
+                } else if scalar {
+                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                        end = Some(i);
+                        break;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            let Some(outer) = depth.checked_sub(1) else {
+                                return Err(StreamError {
+                                    offset: self.offset + i as u64,
+                                    line: self.line,
+                                    cause: format!("unexpected '{}'", b as char),
+                                });
+                            };
+                            depth = outer;
+                            if depth == 0 {
+                                end = Some(i + 1);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            let take = end.unwrap_or(buf.len());
+            out.extend_from_slice(&buf[..take]);
+            self.consume(take)?;
+            if out.len() - start_len > limit {
+                return Err(self.error(format!(
+                    "a single JSON value is larger than {limit} bytes"
+                )));
+            }
+            if end.is_some() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Appends the rest of the current line (without its newline) to `out`. NDJSON is read
+    /// this way so that one broken line cannot swallow the lines after it.
+    pub fn read_line(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), StreamError> {
+        loop {
+            let buf = self.reader.fill_buf().map_err(|e| self.io_error(e))?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let (take, done) = match memchr::memchr(b'\n', buf) {
+                Some(pos) => (pos + 1, true),
+                None => (buf.len(), false),
+            };
+            out.extend_from_slice(&buf[..take]);
+            self.consume(take)?;
+            if out.len() > limit {
+                return Err(self.error(format!("a single line is longer than {limit} bytes")));
+            }
+            if done {
+                out.pop();
+                return Ok(());
+            }
+        }
+    }
+}
+
+pub fn describe_byte(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("byte 0x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(text: &str) -> Result<Vec<String>, StreamError> {
+        let mut stream = JsonStream::new(io::BufReader::with_capacity(3, text.as_bytes()));
+        let mut found = Vec::new();
+        if stream.open_container(b'[', b']')? {
+            return Ok(found);
+        }
+        loop {
+            let mut out = Vec::new();
+            stream.read_value(&mut out, usize::MAX)?;
+            found.push(String::from_utf8(out).unwrap());
+            if !stream.next_in_container(b']')? {
+                return Ok(found);
+            }
+        }
+    }
+
+    #[test]
+    fn splits_values_across_tiny_buffers() {
+        let got = values(r#" [ {"a":"x]}\"y"}, [1,[2]], "s\\", 12.5e3 , true,null ] "#).unwrap();
+        assert_eq!(
+            got,
+            vec![r#"{"a":"x]}\"y"}"#, "[1,[2]]", r#""s\\""#, "12.5e3", "true", "null"]
+        );
+        assert!(values("[]").unwrap().is_empty());
+    }
+
+    #[test]
+    fn reports_truncation_with_its_offset() {
+        let err = values(r#"[{"a":1},{"b":"#).unwrap_err();
+        assert!(err.cause.contains("truncated"), "{}", err.cause);
+        assert_eq!(err.offset, 14);
+        let err = values(r#"[{"a":1} {"b":2}]"#).unwrap_err();
+        assert!(err.cause.contains("expected ',' or ']'"), "{}", err.cause);
+    }
+
+    #[test]
+    fn counts_lines_and_captures() {
+        let mut stream = JsonStream::new("\n\n{\"k\":\n1}".as_bytes());
+        stream.start_capture();
+        let mut out = Vec::new();
+        stream.read_value(&mut out, usize::MAX).unwrap();
+        assert_eq!(stream.line(), 4);
+        assert_eq!(stream.take_capture().unwrap(), b"\n\n{\"k\":\n1}");
+    }
+
+    #[test]
+    fn enforces_the_value_limit() {
+        let mut stream = JsonStream::new(io::BufReader::with_capacity(4, &b"[\"0123456789\"]"[..]));
+        stream.open_container(b'[', b']').unwrap();
+        let err = stream.read_value(&mut Vec::new(), 5).unwrap_err();
+        assert!(err.cause.contains("larger than 5"));
+    }
+}

@@ -1,0 +1,198 @@
+//! Opening an input: decompression (with a size cap against gzip bombs) and classification
+//! by content, with the path as a hint where AWS's layout says more than the bytes do.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+
+use super::credreport;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const READ_BUFFER: usize = 256 << 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    None,
+}
+
+impl Compression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::None => "none",
+        }
+    }
+}
+
+/// What the first bytes of the (decompressed) data say the file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Json,
+    CredentialReport,
+    Empty,
+    Other(String),
+}
+
+/// What CloudTrail's S3 layout says about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathHint {
+    Digest,
+    Insight,
+    Plain,
+}
+
+pub fn path_hint(path: &Path) -> PathHint {
+    for part in path.components() {
+        match part.as_os_str().to_str() {
+            Some("CloudTrail-Digest") => return PathHint::Digest,
+            Some("CloudTrail-Insight") => return PathHint::Insight,
+            _ => {}
+        }
+    }
+    PathHint::Plain
+}
+
+/// A name that promises JSON: content that is not JSON is then a failure, not a skip.
+pub fn name_promises_json(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    [".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// Stops reading once more than `limit` bytes came out of the decompressor.
+struct Capped<R> {
+    inner: R,
+    remaining: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.remaining == 0 {
+            // Probe one byte: exactly `limit` bytes of data is still fine.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::other(format!(
+                    "decompressed data exceeds the limit of {} MiB (raise it with --max-decompressed-mb)",
+                    self.limit >> 20
+                ))),
+            };
+        }
+        let want = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+pub type Input = BufReader<Box<dyn Read + Send>>;
+
+/// Opens a file for decoding: gunzips it when it starts with the gzip magic (all members of a
+/// multi-member file), and caps the decompressed size.
+pub fn open(path: &Path, max_decompressed: u64) -> io::Result<(Compression, Input)> {
+    let mut file = File::open(path)?;
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match file.read(&mut magic[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    let file = File::open(path)?;
+    let (compression, inner): (Compression, Box<dyn Read + Send>) = if got == 2 && magic == GZIP_MAGIC {
+        let gz = MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, file));
+        let capped = Capped {
+            inner: gz,
+            remaining: max_decompressed,
+            limit: max_decompressed,
+        };
+        (Compression::Gzip, Box::new(capped))
+    } else {
+        (Compression::None, Box::new(file))
+    };
+    Ok((compression, BufReader::with_capacity(READ_BUFFER, inner)))
+}
+
+/// Classifies by the first bytes of the data (a UTF-8 BOM and whitespace are skipped).
+pub fn classify(input: &mut Input) -> io::Result<Content> {
+    let head = input.fill_buf()?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    Ok(match first {
+        None => Content::Empty,
+        Some(b'{') | Some(b'[') => Content::Json,
+        Some(_) if credreport::looks_like_credential_report(head) => Content::CredentialReport,
+        Some(_) if head.iter().take(512).any(|&b| b == 0) => {
+            Content::Other("binary data, not JSON or CSV".into())
+        }
+        Some(_) => Content::Other("neither JSON nor an IAM credential report".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{write::GzEncoder, Compression as Level};
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Level::default());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn reads_multi_member_gzip_and_caps_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.json.gz");
+        let mut bytes = gzip(b"{\"Records\":[");
+        bytes.extend(gzip(b"]}"));
+        std::fs::write(&path, bytes).unwrap();
+
+        let (compression, mut input) = open(&path, 1 << 20).unwrap();
+        assert_eq!(compression, Compression::Gzip);
+        let mut text = String::new();
+        input.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "{\"Records\":[]}");
+
+        let (_, mut input) = open(&path, 4).unwrap();
+        let err = input.read_to_string(&mut String::new()).unwrap_err();
+        assert!(err.to_string().contains("exceeds the limit"), "{err}");
+    }
+
+    #[test]
+    fn classifies_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let check = |name: &str, data: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, data).unwrap();
+            classify(&mut open(&path, 1 << 20).unwrap().1).unwrap()
+        };
+        assert_eq!(check("a.txt", b"  [1]"), Content::Json);
+        assert_eq!(check("b", b"\xEF\xBB\xBFuser,arn\r\n"), Content::CredentialReport);
+        assert_eq!(check("c", b""), Content::Empty);
+        assert!(matches!(check("d", b"hello"), Content::Other(_)));
+        assert!(matches!(check("e", b"\x00\x01\x02"), Content::Other(r) if r.contains("binary")));
+    }
+
+    #[test]
+    fn path_says_digest_or_insight() {
+        let digest = Path::new("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/05/01/x.json.gz");
+        assert_eq!(path_hint(digest), PathHint::Digest);
+        let insight = Path::new("AWSLogs/o-abc/1/CloudTrail-Insight/eu-west-1/x.json.gz");
+        assert_eq!(path_hint(insight), PathHint::Insight);
+        assert_eq!(path_hint(Path::new("AWSLogs/1/CloudTrail/x.json.gz")), PathHint::Plain);
+        assert!(name_promises_json(Path::new("a/B.JSON.GZ")));
+        assert!(!name_promises_json(Path::new("notes.txt")));
+    }
+}

@@ -1,0 +1,19 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use rootlens::cli::{Cli, Command};
+use rootlens::{commands, terminal, ExitStatus};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Ingest(args) => commands::ingest::run(args),
+        Command::Query(args) => commands::query::run(args),
+        Command::Schema => commands::schema::run(),
+    };
+    let status = result.unwrap_or_else(|error| {
+        eprintln!("rootlens: {}", terminal::sanitize(&format!("{error:#}")));
+        ExitStatus::Error
+    });
+    ExitCode::from(status as u8)
+}

@@ -1,0 +1,51 @@
+//! The case: one DuckDB file holding every table rootlens writes and investigations read.
+
+pub mod event_batch;
+pub mod writer;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use duckdb::{AccessMode, Config, Connection};
+
+pub const SCHEMA_SQL: &str = include_str!("schema.sql");
+pub const VIEWS_SQL: &str = include_str!("views.sql");
+
+/// Bumped when a table changes shape; recorded in `case_meta`.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// Settings every connection gets: nothing is downloaded or loaded from outside the binary.
+fn offline_config() -> Result<Config> {
+    Ok(Config::default()
+        .enable_autoload_extension(false)?
+        .with("autoinstall_known_extensions", "false")?)
+}
+
+/// Opens (creating when needed) a case for writing and brings its schema up to date.
+pub fn open_for_writing(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, offline_config()?)
+        .with_context(|| format!("cannot open the case file {}", path.display()))?;
+    conn.execute_batch(SCHEMA_SQL)
+        .context("cannot create the case schema")?;
+    conn.execute_batch(VIEWS_SQL)
+        .context("cannot create the case views")?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta VALUES ('schema_version', ?), ('last_written_by', ?)",
+        duckdb::params![SCHEMA_VERSION, crate::tool_version()],
+    )?;
+    Ok(conn)
+}
+
+/// Opens an existing case without the right to change it.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        anyhow::bail!(
+            "the case file {} does not exist (create it with `rootlens ingest --db {} PATH…`)",
+            path.display(),
+            path.display()
+        );
+    }
+    let config = offline_config()?.access_mode(AccessMode::ReadOnly)?;
+    Connection::open_with_flags(path, config)
+        .with_context(|| format!("cannot open the case file {} read-only", path.display()))
+}

@@ -1,0 +1,127 @@
+-- rootlens case schema. Names here are a public interface: users and investigations write SQL
+-- against them. All timestamps are UTC (TIMESTAMP without time zone, by convention UTC).
+
+CREATE TABLE IF NOT EXISTS case_meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+-- One row per input file seen by an ingest run (loaded, partial, failed or skipped).
+CREATE TABLE IF NOT EXISTS sources (
+    source_id        INTEGER,
+    path             VARCHAR,     -- the path as discovered from the arguments given
+    size             BIGINT,      -- bytes on disk
+    sha256           VARCHAR,     -- of the file as stored on disk (compressed bytes if gzip)
+    kind             VARCHAR,     -- cloudtrail_records | cloudtrail_array | cloudtrail_ndjson |
+                                  -- cloudtrail_lookup | cloudtrail_insight | cloudtrail_digest |
+                                  -- credential_report | unknown
+    compression      VARCHAR,     -- gzip | none
+    status           VARCHAR,     -- loaded | partial | failed | skipped
+    reason           VARCHAR,     -- why skipped or failed; NULL when loaded
+    events           BIGINT,      -- records newly added to events (or rows to credential_report)
+    duplicates       BIGINT,      -- records already present (same event id and account)
+    first_event_time TIMESTAMP,
+    last_event_time  TIMESTAMP,
+    ingested_at      TIMESTAMP,
+    tool_version     VARCHAR
+);
+
+-- Every problem found in an input, with where it was found.
+CREATE TABLE IF NOT EXISTS load_errors (
+    source_id INTEGER,
+    path      VARCHAR,
+    position  VARCHAR,    -- e.g. "record 12 (byte 40960 of decompressed data)", "line 7"
+    cause     VARCHAR,
+    snippet   VARCHAR     -- at most a few hundred bytes around the problem, lossily decoded
+);
+
+-- One row per CloudTrail record, stored once per (event_id, recipient_account_id).
+CREATE TABLE IF NOT EXISTS events (
+    event_id              VARCHAR,
+    event_time            TIMESTAMP,   -- UTC; NULL when eventTime could not be parsed
+    event_time_text       VARCHAR,     -- the original eventTime, kept only when it did not parse
+    event_source          VARCHAR,
+    event_name            VARCHAR,
+    event_type            VARCHAR,
+    event_version         VARCHAR,
+    event_category        VARCHAR,
+    aws_region            VARCHAR,
+    recipient_account_id  VARCHAR,
+    source_ip             VARCHAR,     -- sourceIPAddress as given: an IP, a service name, ...
+    user_agent            VARCHAR,
+    error_code            VARCHAR,
+    error_message         VARCHAR,
+    read_only             BOOLEAN,
+    management_event      BOOLEAN,
+    request_id            VARCHAR,
+    shared_event_id       VARCHAR,
+    user_type             VARCHAR,     -- userIdentity.type
+    user_arn              VARCHAR,
+    user_account_id       VARCHAR,
+    principal_id          VARCHAR,
+    user_name             VARCHAR,
+    access_key_id         VARCHAR,
+    invoked_by            VARCHAR,
+    identity_store_user   VARCHAR,     -- onBehalfOf.userId for IAM Identity Center users
+    session_mfa           BOOLEAN,     -- sessionContext.attributes.mfaAuthenticated
+    session_created       TIMESTAMP,   -- sessionContext.attributes.creationDate
+    session_issuer_type   VARCHAR,
+    session_issuer_arn    VARCHAR,
+    session_issuer_name   VARCHAR,
+    console_login_result  VARCHAR,     -- responseElements.ConsoleLogin (Success | Failure)
+    mfa_used              VARCHAR,     -- additionalEventData.MFAUsed as given (Yes | No | YES)
+    is_insight            BOOLEAN,
+    request_parameters    JSON,
+    response_elements     JSON,
+    additional_event_data JSON,
+    resources             JSON,
+    tls_details           JSON,
+    raw                   JSON,        -- the whole original record
+    source_id             INTEGER,
+    record_index          BIGINT       -- position of the record within its source file (0-based)
+);
+
+-- One row per user per credential report.
+CREATE TABLE IF NOT EXISTS credential_report (
+    account_id                       VARCHAR,
+    report_time                      TIMESTAMP,
+    report_time_source               VARCHAR,   -- file_name | as_of | file_mtime
+    "user"                           VARCHAR,
+    arn                              VARCHAR,
+    user_creation_time               TIMESTAMP,
+    password_enabled                 BOOLEAN,
+    password_last_used               TIMESTAMP,
+    password_last_changed            TIMESTAMP,
+    password_next_rotation           TIMESTAMP,
+    mfa_active                       BOOLEAN,
+    access_key_1_active              BOOLEAN,
+    access_key_1_last_rotated        TIMESTAMP,
+    access_key_1_last_used_date      TIMESTAMP,
+    access_key_1_last_used_region    VARCHAR,
+    access_key_1_last_used_service   VARCHAR,
+    access_key_2_active              BOOLEAN,
+    access_key_2_last_rotated        TIMESTAMP,
+    access_key_2_last_used_date      TIMESTAMP,
+    access_key_2_last_used_region    VARCHAR,
+    access_key_2_last_used_service   VARCHAR,
+    cert_1_active                    BOOLEAN,
+    cert_1_last_rotated              TIMESTAMP,
+    cert_2_active                    BOOLEAN,
+    cert_2_last_rotated              TIMESTAMP,
+    special_values                   JSON,      -- {"column": "original string"} for every value
+                                                -- that was N/A, no_information, not_supported, ...
+    source_id                        INTEGER,
+    row_index                        INTEGER
+);
+
+-- CloudTrail digest files: not events, kept as evidence of what was delivered.
+CREATE TABLE IF NOT EXISTS digests (
+    source_id               INTEGER,
+    account_id              VARCHAR,
+    region                  VARCHAR,
+    digest_start_time       TIMESTAMP,
+    digest_end_time         TIMESTAMP,
+    log_file_count          INTEGER,
+    previous_digest_hash    VARCHAR,
+    raw                     JSON
+);

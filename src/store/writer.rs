@@ -1,0 +1,334 @@
+//! The one writer of a case during ingest. It receives each file's batches in order, drops
+//! events already stored, and commits whole files only: a file's rows and its `sources` row are
+//! in the same transaction, so a killed ingest leaves no half-loaded file behind.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use duckdb::appender_params_from_iter;
+use duckdb::arrow::array::BooleanArray;
+use duckdb::arrow::compute::filter_record_batch;
+use duckdb::types::{TimeUnit, Value};
+use duckdb::{params, Appender, Connection};
+
+use super::event_batch::{event_key, EventBatch, EventKey};
+use crate::decode::credreport::{CredentialReport, CredentialRow};
+use crate::decode::time::parse_utc_micros;
+use crate::ingest::worker::{FileOutcome, ReportTime, Status};
+
+/// Commit at least this often (besides every `commit_every` events). Larger transactions
+/// load faster; smaller ones lose less work to an interruption.
+const COMMIT_INTERVAL: Duration = Duration::from_secs(10);
+
+/// What one file added to the case.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FileCounts {
+    pub added: u64,
+    pub duplicates: u64,
+}
+
+/// Everything already in a case that an ingest run must not add again.
+pub struct Existing {
+    pub event_keys: HashSet<EventKey>,
+    /// SHA-256 of files recorded with any status but `failed` (failed files are retried).
+    pub file_hashes: HashSet<String>,
+    pub next_source_id: i32,
+}
+
+pub fn load_existing(conn: &Connection) -> Result<Existing> {
+    let mut event_keys = HashSet::new();
+    let mut stmt = conn.prepare(
+        "SELECT recipient_account_id, event_id, CASE WHEN event_id IS NULL THEN raw END FROM events",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let account: Option<String> = row.get(0)?;
+        let id: Option<String> = row.get(1)?;
+        let raw: Option<String> = row.get(2)?;
+        event_keys.insert(event_key(account.as_deref(), id.as_deref(), raw.as_deref().unwrap_or("")));
+    }
+    let mut file_hashes = HashSet::new();
+    let mut stmt = conn.prepare("SELECT sha256 FROM sources WHERE status <> 'failed' AND sha256 IS NOT NULL")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        file_hashes.insert(row.get::<_, String>(0)?);
+    }
+    let next_source_id: i32 =
+        conn.query_row("SELECT coalesce(max(source_id), 0) + 1 FROM sources", [], |r| r.get(0))?;
+    Ok(Existing {
+        event_keys,
+        file_hashes,
+        next_source_id,
+    })
+}
+
+pub struct CaseWriter<'conn> {
+    conn: &'conn Connection,
+    events: Appender<'conn>,
+    seen: HashSet<EventKey>,
+    /// Keys added by the file being written, to forget them if the file fails.
+    file_keys: Vec<EventKey>,
+    file_counts: FileCounts,
+    file_min: Option<i64>,
+    file_max: Option<i64>,
+    uncommitted_events: u64,
+    commit_every: u64,
+    last_commit: Instant,
+    tool_version: String,
+}
+
+impl<'conn> CaseWriter<'conn> {
+    pub fn new(conn: &'conn Connection, seen: HashSet<EventKey>, commit_every: u64) -> Result<Self> {
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        Ok(CaseWriter {
+            conn,
+            events: conn.appender("events")?,
+            seen,
+            file_keys: Vec::new(),
+            file_counts: FileCounts::default(),
+            file_min: None,
+            file_max: None,
+            uncommitted_events: 0,
+            commit_every,
+            last_commit: Instant::now(),
+            tool_version: crate::tool_version(),
+        })
+    }
+
+    /// Appends the events of a batch that are not in the case yet.
+    pub fn append(&mut self, batch: EventBatch) -> Result<()> {
+        let keep: Vec<bool> = batch.keys.iter().map(|key| self.seen.insert(*key)).collect();
+        let kept = keep.iter().filter(|k| **k).count();
+        for (key, _) in batch.keys.iter().zip(&keep).filter(|(_, k)| **k) {
+            self.file_keys.push(*key);
+        }
+        self.file_counts.added += kept as u64;
+        self.file_counts.duplicates += (keep.len() - kept) as u64;
+        if let Some(t) = batch.min_time {
+            self.file_min = Some(self.file_min.map_or(t, |m| m.min(t)));
+        }
+        if let Some(t) = batch.max_time {
+            self.file_max = Some(self.file_max.map_or(t, |m| m.max(t)));
+        }
+        let rows = if kept == keep.len() {
+            batch.rows
+        } else if kept == 0 {
+            return Ok(());
+        } else {
+            filter_record_batch(&batch.rows, &BooleanArray::from(keep))?
+        };
+        self.events
+            .append_record_batch(rows)
+            .context("cannot append events to the case")?;
+        Ok(())
+    }
+
+    /// Records the end of a file: its `sources` row, errors and non-event content. A failed
+    /// file's events are taken out again. Returns what the file added.
+    pub fn finish_file(&mut self, source_id: i32, outcome: &FileOutcome) -> Result<FileCounts> {
+        let mut counts = std::mem::take(&mut self.file_counts);
+        let (first, last) = (self.file_min.take(), self.file_max.take());
+        let keys = std::mem::take(&mut self.file_keys);
+        if outcome.status == Status::AlreadyIngested {
+            return Ok(counts);
+        }
+        if outcome.status == Status::Failed && counts.added > 0 {
+            self.events.flush()?;
+            self.conn
+                .execute("DELETE FROM events WHERE source_id = ?", [source_id])?;
+            for key in &keys {
+                self.seen.remove(key);
+            }
+            counts = FileCounts::default();
+        }
+        if let Some(sha) = &outcome.sha256 {
+            // The latest attempt at a file that failed before replaces the record of that attempt.
+            self.conn.execute(
+                "DELETE FROM load_errors WHERE source_id IN
+                   (SELECT source_id FROM sources WHERE sha256 = ? AND status = 'failed')",
+                [sha],
+            )?;
+            self.conn
+                .execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha])?;
+        }
+        if let Some((report, time)) = &outcome.credential_report {
+            counts.added = self.insert_credential_report(source_id, report, time)?;
+        }
+        if let Some(digest) = &outcome.digest {
+            self.insert_digest(source_id, &digest.text, digest.region.as_deref())?;
+        }
+        let path = outcome.path.to_string_lossy();
+        for error in &outcome.errors {
+            self.conn.execute(
+                "INSERT INTO load_errors VALUES (?, ?, ?, ?, ?)",
+                params![source_id, path, error.position, error.cause, error.snippet],
+            )?;
+        }
+        if outcome.errors_dropped > 0 {
+            self.conn.execute(
+                "INSERT INTO load_errors VALUES (?, ?, 'after the errors above', ?, NULL)",
+                params![
+                    source_id,
+                    path,
+                    format!("{} more errors of this file not listed", outcome.errors_dropped)
+                ],
+            )?;
+        }
+        let time = |micros: Option<i64>| micros.map(|m| Value::Timestamp(TimeUnit::Microsecond, m));
+        self.conn.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+            params![
+                source_id,
+                path,
+                outcome.size as i64,
+                outcome.sha256,
+                outcome.kind,
+                outcome.compression.map(|c| c.as_str()),
+                outcome.status.as_str(),
+                outcome.reason,
+                counts.added as i64,
+                counts.duplicates as i64,
+                time(first),
+                time(last),
+                self.tool_version,
+            ],
+        )?;
+        self.uncommitted_events += counts.added;
+        if self.uncommitted_events >= self.commit_every || self.last_commit.elapsed() >= COMMIT_INTERVAL {
+            self.commit()?;
+        }
+        Ok(counts)
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.events.flush()?;
+        self.conn.execute_batch("COMMIT; BEGIN TRANSACTION")?;
+        self.uncommitted_events = 0;
+        self.last_commit = Instant::now();
+        Ok(())
+    }
+
+    /// Commits everything written so far and ends the writer.
+    pub fn close(mut self) -> Result<()> {
+        self.events.flush()?;
+        drop(self.events);
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    fn insert_credential_report(
+        &self,
+        source_id: i32,
+        report: &CredentialReport,
+        time: &ReportTime,
+    ) -> Result<u64> {
+        let mut appender = self.conn.appender("credential_report")?;
+        let report_time = timestamp(Some(time.time));
+        for row in &report.rows {
+            appender.append_row(appender_params_from_iter(credential_values(
+                report.account_id.as_deref(),
+                report_time.clone(),
+                time.source,
+                row,
+                source_id,
+            )))?;
+        }
+        appender.flush()?;
+        Ok(report.rows.len() as u64)
+    }
+
+    fn insert_digest(&self, source_id: i32, text: &str, region: Option<&str>) -> Result<()> {
+        let digest: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let field = |name: &str| digest.get(name).and_then(|v| v.as_str()).map(str::to_string);
+        let time = |name: &str| {
+            field(name)
+                .as_deref()
+                .and_then(parse_utc_micros)
+                .map(|m| Value::Timestamp(TimeUnit::Microsecond, m))
+        };
+        let log_files = digest
+            .get("logFiles")
+            .and_then(|v| v.as_array())
+            .map(|files| files.len() as i32);
+        self.conn.execute(
+            "INSERT INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                source_id,
+                field("awsAccountId"),
+                region,
+                time("digestStartTime"),
+                time("digestEndTime"),
+                log_files,
+                field("previousDigestHashValue"),
+                text,
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+fn timestamp(time: Option<chrono::NaiveDateTime>) -> Value {
+    match time {
+        Some(t) => Value::Timestamp(TimeUnit::Microsecond, t.and_utc().timestamp_micros()),
+        None => Value::Null,
+    }
+}
+
+fn boolean(value: Option<bool>) -> Value {
+    value.map_or(Value::Null, Value::Boolean)
+}
+
+fn text(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, |v| Value::Text(v.to_string()))
+}
+
+/// One `credential_report` row, in table order.
+fn credential_values(
+    account_id: Option<&str>,
+    report_time: Value,
+    time_source: &str,
+    row: &CredentialRow,
+    source_id: i32,
+) -> Vec<Value> {
+    let special = if row.special_values.is_empty() {
+        Value::Null
+    } else {
+        let map: serde_json::Map<String, serde_json::Value> = row
+            .special_values
+            .iter()
+            .map(|(column, original)| (column.to_string(), original.clone().into()))
+            .collect();
+        Value::Text(serde_json::Value::Object(map).to_string())
+    };
+    vec![
+        text(account_id),
+        report_time,
+        text(Some(time_source)),
+        text(Some(&row.user)),
+        text(Some(&row.arn)),
+        timestamp(row.user_creation_time),
+        boolean(row.password_enabled),
+        timestamp(row.password_last_used),
+        timestamp(row.password_last_changed),
+        timestamp(row.password_next_rotation),
+        boolean(row.mfa_active),
+        boolean(row.access_key_1_active),
+        timestamp(row.access_key_1_last_rotated),
+        timestamp(row.access_key_1_last_used_date),
+        text(row.access_key_1_last_used_region.as_deref()),
+        text(row.access_key_1_last_used_service.as_deref()),
+        boolean(row.access_key_2_active),
+        timestamp(row.access_key_2_last_rotated),
+        timestamp(row.access_key_2_last_used_date),
+        text(row.access_key_2_last_used_region.as_deref()),
+        text(row.access_key_2_last_used_service.as_deref()),
+        boolean(row.cert_1_active),
+        timestamp(row.cert_1_last_rotated),
+        boolean(row.cert_2_active),
+        timestamp(row.cert_2_last_rotated),
+        special,
+        Value::Int(source_id),
+        Value::Int(row.row_index as i32),
+    ]
+}

@@ -1,0 +1,114 @@
+//! Helpers shared by the integration tests: fixture trees written to temporary folders, and
+//! the real binary run with a cleared environment.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::{json, Value};
+
+pub const PROD: &str = "111122223333";
+pub const DEV: &str = "444455556666";
+
+/// The rootlens binary with no inherited configuration.
+pub fn rootlens() -> Command {
+    let mut cmd = Command::cargo_bin("rootlens").expect("binary built");
+    cmd.env_clear();
+    cmd
+}
+
+/// A minimal but well-formed CloudTrail record.
+pub fn event(id: &str, account: &str, name: &str, time: &str) -> Value {
+    json!({
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAEXAMPLE",
+            "arn": format!("arn:aws:iam::{account}:user/alice"),
+            "accountId": account,
+            "accessKeyId": "AKIAEXAMPLEALICE0001",
+            "userName": "alice"
+        },
+        "eventTime": time,
+        "eventSource": "iam.amazonaws.com",
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.7",
+        "userAgent": "aws-cli/2.15.30",
+        "requestParameters": null,
+        "responseElements": null,
+        "requestID": format!("req-{id}"),
+        "eventID": id,
+        "readOnly": true,
+        "eventType": "AwsApiCall",
+        "managementEvent": true,
+        "recipientAccountId": account,
+        "eventCategory": "Management"
+    })
+}
+
+pub fn records(events: &[Value]) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "Records": events })).unwrap()
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+pub fn write(root: &Path, relative: &str, bytes: &[u8]) -> PathBuf {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The S3 key CloudTrail would use for a delivery.
+pub fn s3_key(account: &str, region: &str, day: &str, stamp: &str) -> String {
+    let (y, rest) = day.split_at(4);
+    let (m, d) = rest.split_at(2);
+    format!("AWSLogs/{account}/CloudTrail/{region}/{y}/{m}/{d}/{account}_CloudTrail_{region}_{day}T{stamp}Z_abcdefgh12345678.json.gz")
+}
+
+/// Runs SQL against a case and returns the CSV output's data rows.
+pub fn sql(db: &Path, query: &str) -> Vec<Vec<String>> {
+    let output = rootlens()
+        .args(["query", "--db"])
+        .arg(db)
+        .args(["--format", "csv", query])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "query failed: {}\n{}",
+        query,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(&output.stdout[..]);
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// A single value from a query.
+pub fn scalar(db: &Path, query: &str) -> String {
+    let rows = sql(db, query);
+    assert_eq!(rows.len(), 1, "expected one row from {query}: {rows:?}");
+    rows[0][0].clone()
+}
+
+pub const CREDENTIAL_HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
+
+pub fn credential_report(account: &str) -> String {
+    format!(
+        "{CREDENTIAL_HEADER}\n\
+<root_account>,arn:aws:iam::{account}:root,2020-01-01T00:00:00+00:00,not_supported,2024-05-01T10:00:00+00:00,not_supported,not_supported,false,true,2024-05-02T00:00:00+00:00,2024-05-03T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n\
+alice,arn:aws:iam::{account}:user/alice,2021-03-04T05:06:07+00:00,TRUE,no_information,2021-03-04T05:06:07+00:00,N/A,true,true,2021-03-04T05:06:07+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+    )
+}

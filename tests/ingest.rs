@@ -1,0 +1,373 @@
+//! `rootlens ingest` driven as a user would, on fixture trees covering every input shape and
+//! every kind of bad input.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+
+/// One tree with every accepted shape, plus an unrelated file.
+fn every_shape(root: &Path) {
+    // S3 archive of an organisation trail, gzip.
+    write(
+        root,
+        &format!("AWSLogs/o-a1b2c3d4e5/{}", s3_key(PROD, "us-east-1", "20240501", "1200")),
+        &gzip(&records(&[
+            event("e-1", PROD, "ListUsers", "2024-05-01T12:00:00Z"),
+            event("e-2", PROD, "GetUser", "2024-05-01T12:01:00.250Z"),
+        ])),
+    );
+    // Multi-member gzip: the document split across two members.
+    let document = records(&[event("e-3", PROD, "ListRoles", "2024-05-01 12:02:00")]);
+    let (a, b) = document.split_at(20);
+    let mut multi = gzip(a);
+    multi.extend(gzip(b));
+    write(root, &s3_key(PROD, "eu-west-1", "20240501", "1205"), &multi);
+    // Plain .json archive object.
+    write(
+        root,
+        "plain/records.json",
+        &records(&[event("e-4", DEV, "ListBuckets", "2024-05-02T08:00:00Z")]),
+    );
+    // Bare array.
+    write(
+        root,
+        "exports/array.json",
+        &serde_json::to_vec(&json!([event("e-5", DEV, "DescribeInstances", "2024-05-02T09:00:00Z")]))
+            .unwrap(),
+    );
+    // NDJSON, gzip (CloudWatch Logs export).
+    let lines = [
+        event("e-6", DEV, "GetCallerIdentity", "2024-05-02T10:00:00Z"),
+        event("e-7", DEV, "ListUsers", "2024-05-02T10:00:01Z"),
+    ]
+    .iter()
+    .map(|e| e.to_string())
+    .collect::<Vec<_>>()
+    .join("\n");
+    write(root, "exports/cloudwatch.ndjson.gz", &gzip(lines.as_bytes()));
+    // Console Event history: the record is a string inside CloudTrailEvent.
+    let inner = event("e-8", PROD, "ConsoleLogin", "2024-05-03T07:00:00Z").to_string();
+    write(
+        root,
+        "exports/event-history.json",
+        &serde_json::to_vec(&json!({"Events": [{
+            "EventId": "e-8", "EventName": "ConsoleLogin", "EventTime": "2024-05-03T07:00:00+00:00",
+            "CloudTrailEvent": inner
+        }]}))
+        .unwrap(),
+    );
+    // Digest: evidence, not events.
+    write(
+        root,
+        &format!("AWSLogs/{PROD}/CloudTrail-Digest/us-east-1/2024/05/01/{PROD}_CloudTrail-Digest_us-east-1_trail_us-east-1_20240501T130000Z.json.gz"),
+        &gzip(br#"{"awsAccountId":"111122223333","digestStartTime":"2024-05-01T12:00:00Z","digestEndTime":"2024-05-01T13:00:00Z","previousDigestHashValue":"abc","logFiles":[{"s3Object":"x","hashValue":"00"}]}"#),
+    );
+    // Insight events.
+    let mut insight = event("e-9", PROD, "AttachUserPolicy", "2024-05-01T12:30:00Z");
+    insight["eventType"] = json!("AwsCloudTrailInsight");
+    insight["eventCategory"] = json!("Insight");
+    write(
+        root,
+        &format!("AWSLogs/{PROD}/CloudTrail-Insight/us-east-1/2024/05/01/{PROD}_CloudTrail-Insight_us-east-1_20240501T1230Z_x.json.gz"),
+        &gzip(&records(&[insight])),
+    );
+    // Credential report with the time in its name.
+    write(
+        root,
+        &format!("reports/{PROD}_credential-report_2024-05-01T08-00-00Z.csv"),
+        credential_report(PROD).as_bytes(),
+    );
+    // Something else entirely.
+    write(root, "notes.txt", b"analyst notes: check the root account\n");
+}
+
+#[test]
+fn ingests_every_input_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    every_shape(&dir.path().join("export"));
+    let db = dir.path().join("case.duckdb");
+
+    let output = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(dir.path().join("export"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("events: 9 added, 0 duplicate"), "{stderr}");
+    assert!(stderr.contains("skipped"), "{stderr}");
+    assert!(stderr.contains("notes.txt"), "{stderr}");
+
+    let kinds = sql(
+        &db,
+        "SELECT kind, status, count(*), sum(events) FROM sources GROUP BY ALL ORDER BY kind",
+    );
+    let expect = |kind: &str, status: &str, files: &str, events: &str| {
+        assert!(
+            kinds.contains(&vec![kind.into(), status.into(), files.into(), events.into()]),
+            "{kind} {status} {files} {events} missing from {kinds:?}"
+        );
+    };
+    expect("cloudtrail_records", "loaded", "3", "4");
+    expect("cloudtrail_array", "loaded", "1", "1");
+    expect("cloudtrail_ndjson", "loaded", "1", "2");
+    expect("cloudtrail_lookup", "loaded", "1", "1");
+    expect("cloudtrail_insight", "loaded", "1", "1");
+    expect("cloudtrail_digest", "loaded", "1", "0");
+    expect("credential_report", "loaded", "1", "2");
+    expect("unknown", "skipped", "1", "0");
+
+    // Typed columns and provenance.
+    let row = &sql(
+        &db,
+        "SELECT event_time, user_type, user_name, read_only, is_insight, record_index, \
+         raw->>'$.eventID', sha256 IS NOT NULL FROM events JOIN sources USING (source_id) \
+         WHERE event_id = 'e-2'",
+    )[0];
+    assert_eq!(row, &["2024-05-01 12:01:00.25", "IAMUser", "alice", "true", "false", "1", "e-2", "true"]);
+    assert_eq!(scalar(&db, "SELECT event_time FROM events WHERE event_id = 'e-3'"), "2024-05-01 12:02:00");
+    assert_eq!(scalar(&db, "SELECT is_insight FROM events WHERE event_id = 'e-9'"), "true");
+    // The console export keeps the inner record, not the wrapper.
+    assert_eq!(
+        scalar(&db, "SELECT raw->>'$.eventName' || '/' || (raw->>'$.CloudTrailEvent' IS NULL) FROM events WHERE event_id = 'e-8'"),
+        "ConsoleLogin/true"
+    );
+    assert_eq!(
+        sql(&db, "SELECT account_id, log_file_count, region FROM digests")[0],
+        ["111122223333", "1", "us-east-1"]
+    );
+    assert_eq!(
+        scalar(&db, "SELECT reason FROM sources WHERE status = 'skipped'"),
+        "neither JSON nor an IAM credential report"
+    );
+}
+
+#[test]
+fn credential_reports_have_typed_values_and_say_where_their_time_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = write(
+        dir.path(),
+        &format!("a/{PROD}_credential-report_2024-05-01T08-00-00Z.csv"),
+        credential_report(PROD).as_bytes(),
+    );
+    let unnamed = write(dir.path(), "b/report.csv", credential_report(DEV).as_bytes());
+    let db = dir.path().join("case.duckdb");
+    rootlens().args(["ingest", "--db"]).arg(&db).arg(&named).assert().code(0);
+    rootlens()
+        .args(["ingest", "--as-of", "2024-06-03T08:00:00Z", "--db"])
+        .arg(&db)
+        .arg(&unnamed)
+        .assert()
+        .code(0);
+
+    assert_eq!(
+        sql(&db, "SELECT account_id, report_time, report_time_source FROM credential_report WHERE \"user\" = 'alice' ORDER BY 1"),
+        [
+            ["111122223333", "2024-05-01 08:00:00", "file_name"],
+            ["444455556666", "2024-06-03 08:00:00", "as_of"]
+        ]
+    );
+    let alice = &sql(
+        &db,
+        "SELECT password_enabled, password_last_used IS NULL, special_values->>'$.password_last_used', \
+         mfa_active, access_key_1_last_used_date IS NULL FROM credential_report \
+         WHERE \"user\" = 'alice' AND account_id = '111122223333'",
+    )[0];
+    assert_eq!(alice, &["true", "true", "no_information", "true", "true"]);
+    let root = &sql(
+        &db,
+        "SELECT password_enabled IS NULL, special_values->>'$.password_enabled', access_key_1_active, \
+         access_key_1_last_used_date FROM credential_report WHERE \"user\" = '<root_account>' AND account_id = '111122223333'",
+    )[0];
+    assert_eq!(root, &["true", "not_supported", "true", "2024-05-03 00:00:00"]);
+}
+
+#[test]
+fn the_same_event_is_stored_once_and_reingest_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    let shared = event("dup-1", PROD, "ConsoleLogin", "2024-05-01T12:00:00Z");
+    write(&export, &s3_key(PROD, "us-east-1", "20240501", "1200"), &gzip(&records(&[shared.clone(), shared.clone()])));
+    // Global event delivered again by another trail; same id in another account is distinct.
+    write(&export, &s3_key(PROD, "eu-west-1", "20240501", "1200"), &gzip(&records(&[shared])));
+    write(
+        &export,
+        &s3_key(DEV, "us-east-1", "20240501", "1200"),
+        &gzip(&records(&[event("dup-1", DEV, "ConsoleLogin", "2024-05-01T12:00:00Z")])),
+    );
+    let db = dir.path().join("case.duckdb");
+
+    let first = rootlens().args(["ingest", "--db"]).arg(&db).arg(&export).output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("events: 2 added, 2 duplicate"));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "2");
+
+    let again = rootlens().args(["ingest", "--db"]).arg(&db).arg(&export).output().unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("0 loaded, 0 partial, 0 failed, 0 skipped, 3 already in the case"), "{stderr}");
+    assert!(stderr.contains("nothing new"), "{stderr}");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "2");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "3");
+
+    // A copy of a file under another name is recognised by its SHA-256 too.
+    std::fs::copy(
+        export.join(s3_key(DEV, "us-east-1", "20240501", "1200")),
+        dir.path().join("copy.json.gz"),
+    )
+    .unwrap();
+    let copy = rootlens().args(["ingest", "--db"]).arg(&db).arg(dir.path().join("copy.json.gz")).output().unwrap();
+    assert!(String::from_utf8_lossy(&copy.stderr).contains("1 already in the case"));
+}
+
+#[test]
+fn bad_inputs_are_named_recorded_and_do_not_take_good_data_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    let good = records(&[event("good-1", PROD, "ListUsers", "2024-05-01T12:00:00Z")]);
+    write(&export, "good.json.gz", &gzip(&good));
+
+    let truncated = gzip(&records(&[
+        event("t-1", PROD, "ListUsers", "2024-05-01T12:00:00Z"),
+        event("t-2", PROD, "ListUsers", "2024-05-01T12:00:00Z"),
+    ]));
+    write(&export, "truncated.json.gz", &truncated[..truncated.len() / 2]);
+    write(&export, "invalid.json", br#"{"Records":[{"eventID":"i-1","eventTime":"2024-05-01T12:00:00Z"} {"eventID":"i-2"}]}"#);
+    let mut non_utf8 = br#"{"Records":[{"eventID":"u-1","eventName":"ok","eventTime":"2024-05-01T12:00:00Z"},{"eventID":"u-2","userAgent":"bad"#.to_vec();
+    non_utf8.extend_from_slice(b"\xff\xfe\"}]}");
+    write(&export, "non-utf8.json", &non_utf8);
+    write(&export, "records-object.json", br#"{"Records":{"eventID":"r-1"}}"#);
+    write(&export, "unknown-header.csv", b"user,arn,mfa_enabled\nalice,arn:aws:iam::1:user/alice,true\n");
+    // A gzip bomb: 3 MiB of spaces inflated from a few KB, against a 1 MiB cap.
+    write(&export, "bomb.json.gz", &gzip(&vec![b' '; 3 << 20]));
+
+    let db = dir.path().join("case.duckdb");
+    let output = rootlens()
+        .args(["ingest", "--max-decompressed-mb", "1", "--db"])
+        .arg(&db)
+        .arg(&export)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("files: 1 loaded, 1 partial, 5 failed"), "{stderr}");
+    for name in ["truncated.json.gz", "invalid.json", "non-utf8.json", "records-object.json", "unknown-header.csv", "bomb.json.gz"] {
+        assert!(stderr.contains(name), "{name} not named in:\n{stderr}");
+    }
+
+    // The good file and the good record of the partly bad file are in; nothing of failed files.
+    assert_eq!(
+        sql(&db, "SELECT event_id FROM events ORDER BY 1"),
+        [["good-1"], ["u-1"]]
+    );
+    let errors = sql(
+        &db,
+        "SELECT regexp_extract(path, '[^/]+$'), position, cause FROM load_errors ORDER BY 1",
+    );
+    let find = |name: &str| {
+        errors
+            .iter()
+            .find(|row| row[0] == name)
+            .unwrap_or_else(|| panic!("no load error for {name}: {errors:?}"))
+    };
+    assert!(find("truncated.json.gz")[2].contains("truncated"), "{errors:?}");
+    let invalid = find("invalid.json");
+    assert!(invalid[1].contains("byte 65"), "{invalid:?}");
+    assert!(invalid[2].contains("expected ',' or ']'"), "{invalid:?}");
+    let utf8 = find("non-utf8.json");
+    assert!(utf8[1].starts_with("record 1 "), "{utf8:?}");
+    assert!(utf8[2].contains("invalid UTF-8"), "{utf8:?}");
+    assert!(find("records-object.json")[2].contains("\"Records\" is not an array"));
+    let csv = find("unknown-header.csv");
+    assert_eq!(csv[1], "line 1, column 3");
+    assert!(csv[2].contains("mfa_enabled"), "{csv:?}");
+    assert!(find("bomb.json.gz")[2].contains("exceeds the limit of 1 MiB"));
+    assert_eq!(
+        scalar(&db, "SELECT status FROM sources WHERE path LIKE '%non-utf8.json'"),
+        "partial"
+    );
+}
+
+#[test]
+fn a_failed_file_is_retried_on_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("case.duckdb");
+    let bad = write(dir.path(), "later.json", b"{\"Records\":[");
+    rootlens().args(["ingest", "--db"]).arg(&db).arg(&bad).assert().code(3);
+    rootlens().args(["ingest", "--db"]).arg(&db).arg(&bad).assert().code(3);
+    // Only the latest attempt of the same bytes is on record.
+    assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "1");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM load_errors"), "1");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("case.duckdb");
+    let output = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(dir.path().join("no-such-folder"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-folder"));
+    rootlens().args(["ingest"]).assert().code(2);
+}
+
+/// Many files, so an ingest takes long enough to be killed in the middle.
+fn large_tree(root: &Path, files: usize, per_file: usize) {
+    for f in 0..files {
+        let events: Vec<_> = (0..per_file)
+            .map(|i| event(&format!("k-{f}-{i}"), PROD, "GetObject", "2024-05-01T12:00:00Z"))
+            .collect();
+        write(root, &format!("f{f:04}.json.gz"), &gzip(&records(&events)));
+    }
+}
+
+#[test]
+fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    large_tree(&export, 300, 400);
+    let db = dir.path().join("case.duckdb");
+
+    // Commit after every file so that a kill lands between and within committed files.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rootlens"))
+        .args(["ingest", "--quiet", "--commit-every", "1", "--db"])
+        .arg(&db)
+        .arg(&export)
+        .spawn()
+        .unwrap();
+    // Kill as soon as some files are committed (or after a while at the latest).
+    for _ in 0..200 {
+        std::thread::sleep(Duration::from_millis(25));
+        let wal = dir.path().join("case.duckdb.wal");
+        if std::fs::metadata(&wal).map(|m| m.len() > 1 << 20).unwrap_or(false) {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+
+    // The case opens, and every file on record is complete.
+    let loaded: u64 = scalar(&db, "SELECT count(*) FROM sources").parse().unwrap();
+    assert!(loaded < 300, "the kill came too late to test anything ({loaded} files)");
+    assert_eq!(
+        scalar(&db, "SELECT (SELECT count(*) FROM events) = (SELECT coalesce(sum(events), 0) FROM sources)"),
+        "true"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM (SELECT source_id FROM events GROUP BY source_id HAVING count(*) <> 400)"),
+        "0"
+    );
+
+    rootlens().args(["ingest", "--quiet", "--db"]).arg(&db).arg(&export).assert().code(0);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "120000");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "300");
+}
