@@ -23,8 +23,92 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Run SQL against a case (read-only unless --write)
     Query(QueryArgs),
+    /// Run investigations over a case; summary on stdout, every row in --findings
+    Run(RunArgs),
+    /// List, show or check the investigation library
+    Queries {
+        #[command(subcommand)]
+        action: QueriesAction,
+    },
     /// Print the case's tables, columns and views, documented
     Schema,
+}
+
+#[derive(Args)]
+pub struct LibraryArg {
+    /// A folder of your own investigations (`*.sql`), added to the built-in ones; the same id
+    /// replaces a built-in one
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    #[command(flatten)]
+    pub library: LibraryArg,
+
+    /// Only these investigations: ids, categories or id prefixes (comma-separated, repeatable)
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Only CloudTrail events at or after this time (UTC), e.g. 2024-05-01
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<chrono::NaiveDateTime>,
+
+    /// Only CloudTrail events before this time (UTC)
+    #[arg(long, value_parser = parse_time)]
+    pub until: Option<chrono::NaiveDateTime>,
+
+    /// Set a parameter of the investigations that declare it, e.g. --param burst_failures=3
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+
+    /// Write every finding with its rows to this JSON file
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+
+    /// Exit with 1 when an investigation at or above this severity has rows
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl SeverityArg {
+    pub fn severity(self) -> crate::queries::Severity {
+        use crate::queries::Severity;
+        match self {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum QueriesAction {
+    /// One line per investigation
+    List(LibraryArg),
+    /// An investigation's header and SQL
+    Show {
+        id: String,
+        #[command(flatten)]
+        library: LibraryArg,
+    },
+    /// Check headers and run every query against an empty case (the built-ins, or DIR's)
+    Lint { dir: Option<PathBuf> },
 }
 
 #[derive(Args)]
@@ -92,6 +176,13 @@ pub struct QueryArgs {
     /// Open the case for writing (needed for CREATE, INSERT, UPDATE, …)
     #[arg(long)]
     pub write: bool,
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))
 }
 
 fn parse_time(text: &str) -> Result<chrono::NaiveDateTime, String> {

@@ -6,7 +6,9 @@ pub mod cli;
 pub mod commands;
 pub mod decode;
 pub mod ingest;
+pub mod investigate;
 pub mod output;
+pub mod queries;
 pub mod store;
 pub mod terminal;
 

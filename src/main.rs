@@ -9,6 +9,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Query(args) => commands::query::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Queries { action } => commands::queries::run(action),
         Command::Schema => commands::schema::run(),
     };
     let status = result.unwrap_or_else(|error| {

@@ -1,5 +1,7 @@
 //! One thin module per subcommand: options in, library call, exit status out.
 
 pub mod ingest;
+pub mod queries;
 pub mod query;
+pub mod run;
 pub mod schema;

@@ -36,6 +36,14 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// An empty case in memory (for checking investigations).
+pub fn open_in_memory() -> Result<Connection> {
+    let conn = Connection::open_in_memory_with_flags(offline_config()?)?;
+    conn.execute_batch(SCHEMA_SQL)?;
+    conn.execute_batch(VIEWS_SQL)?;
+    Ok(conn)
+}
+
 /// Opens an existing case without the right to change it.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
     if !path.exists() {

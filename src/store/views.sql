@@ -16,6 +16,7 @@ SELECT
     error_message,
     mfa_used,
     lower(mfa_used) = 'yes'                               AS mfa_used_bool,
+    additional_event_data->>'$.LoginTo'                   AS login_to,
     -- SAML / Identity Center sign-ins authenticate (and do MFA) at the identity provider.
     user_type IN ('AssumedRole', 'SAMLUser', 'IdentityCenterUser', 'FederatedUser',
                   'WebIdentityUser')                      AS federated,
@@ -45,6 +46,8 @@ SELECT
     mfa_used,
     error_code,
     error_message,
+    request_parameters,
+    response_elements,
     event_id,
     source_id,
     record_index

@@ -1,0 +1,30 @@
+-- id: cis-4.7-kms-key-disabled-or-deleted
+-- title: KMS keys disabled or scheduled for deletion
+-- severity: high
+-- category: cis-monitoring
+-- source: cloudtrail
+-- mitre: T1485, T1486
+-- cis: 4.7
+-- description: Customer managed KMS keys disabled or scheduled for deletion (the CIS 4.7
+--   metric filter). Data encrypted under a deleted key is lost for good; an intruder can use
+--   this for extortion.
+-- next: Cancel the deletion (CancelKeyDeletion) within the waiting period if it was not
+--   planned, and re-enable the key.
+-- references: https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html
+SELECT
+    event_time,
+    recipient_account_id AS account_id,
+    aws_region,
+    user_type,
+    coalesce(user_arn, principal_id) AS principal,
+    source_ip,
+    user_agent,
+    event_name,
+    error_code,
+    request_parameters,
+    event_id
+FROM events
+WHERE event_source = 'kms.amazonaws.com'
+  AND event_name IN (
+    'DisableKey', 'ScheduleKeyDeletion')
+ORDER BY event_time, event_id

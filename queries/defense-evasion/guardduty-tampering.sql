@@ -1,0 +1,35 @@
+-- id: guardduty-tampering
+-- title: GuardDuty disabled, deleted or blinded
+-- severity: critical
+-- category: defense-evasion
+-- source: cloudtrail
+-- mitre: T1562.001
+-- description: GuardDuty detectors deleted or disabled (UpdateDetector with enable false),
+--   member accounts removed or stopped, and trusted IP lists or auto-archive filters that
+--   suppress findings.
+-- next: Re-enable the detector and review what GuardDuty would have seen; check the filters and
+--   IP sets for entries that hide the intruder's addresses.
+-- references: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_suspend-disable.html
+SELECT
+    event_time,
+    recipient_account_id AS account_id,
+    aws_region,
+    user_type,
+    coalesce(user_arn, principal_id) AS principal,
+    source_ip,
+    user_agent,
+    event_name,
+    request_parameters,
+    error_code,
+    event_id
+FROM events
+WHERE event_source = 'guardduty.amazonaws.com'
+  AND (event_name IN ('DeleteDetector', 'DisassociateFromMasterAccount',
+                      'DisassociateFromAdministratorAccount', 'DisassociateMembers',
+                      'DeleteMembers', 'StopMonitoringMembers', 'CreateIPSet', 'UpdateIPSet',
+                      'DeletePublishingDestination')
+       OR (event_name = 'UpdateDetector'
+           AND lower(request_parameters->>'$.enable') = 'false')
+       OR (event_name IN ('CreateFilter', 'UpdateFilter')
+           AND request_parameters->>'$.action' = 'ARCHIVE'))
+ORDER BY event_time, event_id

@@ -1,0 +1,31 @@
+-- id: network-and-access-logging-tampering
+-- title: VPC flow logs, S3 access logs or log groups removed
+-- severity: high
+-- category: defense-evasion
+-- source: cloudtrail
+-- mitre: T1562.008, T1070
+-- description: VPC flow logs deleted, S3 server access logging switched off (PutBucketLogging
+--   without a LoggingEnabled target), CloudWatch log groups or streams deleted, or their
+--   retention cut: the other records an investigation leans on.
+-- next: Restore the logging configuration and note the window for which these logs are missing.
+-- references: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
+SELECT
+    event_time,
+    recipient_account_id AS account_id,
+    aws_region,
+    user_type,
+    coalesce(user_arn, principal_id) AS principal,
+    source_ip,
+    user_agent,
+    event_source,
+    event_name,
+    request_parameters,
+    error_code,
+    event_id
+FROM events
+WHERE (event_source = 'ec2.amazonaws.com' AND event_name = 'DeleteFlowLogs')
+   OR (event_source = 's3.amazonaws.com' AND event_name = 'PutBucketLogging'
+       AND (request_parameters->'$.BucketLoggingStatus.LoggingEnabled') IS NULL)
+   OR (event_source = 'logs.amazonaws.com'
+       AND event_name IN ('DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy'))
+ORDER BY event_time, event_id

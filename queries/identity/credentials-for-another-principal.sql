@@ -1,0 +1,34 @@
+-- id: credentials-for-another-principal
+-- title: Access keys or passwords created for another user
+-- severity: high
+-- category: identity
+-- source: cloudtrail
+-- mitre: T1098.001
+-- description: CreateAccessKey, UpdateAccessKey, CreateLoginProfile or UpdateLoginProfile where
+--   the target user (requestParameters.userName) is not the caller: a principal giving itself a
+--   way into another identity, the classic backdoor. Calls by a user on its own name, and
+--   UpdateAccessKey calls that deactivate a key (remediation), are left out.
+-- next: Confirm with the target user's owner; deactivate keys and login profiles nobody asked
+--   for, then review what the target user did afterwards.
+-- references: https://attack.mitre.org/techniques/T1098/001/
+SELECT
+    event_time,
+    recipient_account_id AS account_id,
+    aws_region,
+    user_type,
+    coalesce(user_arn, principal_id) AS principal,
+    source_ip,
+    user_agent,
+    event_name,
+    request_parameters->>'$.userName' AS target_user,
+    response_elements->>'$.accessKey.accessKeyId' AS new_access_key_id,
+    error_code,
+    event_id
+FROM events
+WHERE event_source = 'iam.amazonaws.com'
+  AND event_name IN ('CreateAccessKey', 'UpdateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile')
+  AND (request_parameters->>'$.userName') IS NOT NULL
+  AND (event_name <> 'UpdateAccessKey' OR request_parameters->>'$.status' = 'Active')
+  AND (user_type IS DISTINCT FROM 'IAMUser'
+       OR user_name IS DISTINCT FROM request_parameters->>'$.userName')
+ORDER BY event_time, event_id

@@ -1,0 +1,31 @@
+-- id: federation-token-abuse
+-- title: Console or session tokens minted from long-term keys
+-- severity: medium
+-- category: identity
+-- source: cloudtrail
+-- mitre: T1550.001, T1098
+-- description: GetFederationToken or GetSessionToken called with a long-term IAM user or root
+--   key (AKIA), and GetSigninToken (federation endpoint). Tools such as aws_consoler turn stolen
+--   keys into console sessions this way, and GetFederationToken sessions outlive a deleted key.
+-- next: Check whether the principal has a reason to federate (an identity broker); otherwise
+--   treat its key as compromised and follow the console activity of the session.
+-- references: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
+SELECT
+    event_time,
+    recipient_account_id AS account_id,
+    aws_region,
+    user_type,
+    coalesce(user_arn, principal_id) AS principal,
+    access_key_id,
+    source_ip,
+    user_agent,
+    event_name,
+    request_parameters->>'$.name' AS federated_name,
+    error_code,
+    event_id
+FROM events
+WHERE (event_source = 'sts.amazonaws.com'
+       AND event_name IN ('GetFederationToken', 'GetSessionToken')
+       AND starts_with(access_key_id, 'AKIA'))
+   OR (event_source = 'signin.amazonaws.com' AND event_name = 'GetSigninToken')
+ORDER BY event_time, event_id

@@ -1,0 +1,276 @@
+//! Running investigations over a case: scope the case to a time window, set parameters, run
+//! each query, and collect its rows as findings.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDateTime;
+use duckdb::Connection;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::queries::{Investigation, Severity};
+use crate::store;
+
+/// What to run and how.
+pub struct RunOptions {
+    /// Ids, categories or id prefixes; empty means everything.
+    pub only: Vec<String>,
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// `--param name=value`, applied to every selected investigation that declares `name`.
+    pub params: Vec<(String, String)>,
+}
+
+/// The case as a whole, as findings.json and the report describe it.
+#[derive(Debug, Serialize)]
+pub struct CaseScope {
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    pub first_event: Option<String>,
+    pub last_event: Option<String>,
+    pub events: i64,
+    pub input_files: i64,
+    pub credential_reports: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Window {
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub category: String,
+    pub source: &'static str,
+    pub mitre: Vec<String>,
+    pub cis: Option<String>,
+    pub description: String,
+    pub next: String,
+    pub references: Vec<String>,
+    pub origin: String,
+    pub sql: String,
+    pub sql_sha256: String,
+    pub parameters: BTreeMap<String, String>,
+    /// ok | error | skipped
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub elapsed_ms: u128,
+    pub row_count: usize,
+    pub columns: Vec<String>,
+    pub rows: Vec<Map<String, Value>>,
+}
+
+impl Serialize for Severity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Everything one run produced: the body of findings.json.
+#[derive(Debug, Serialize)]
+pub struct RunResult {
+    pub schema: &'static str,
+    pub tool_version: String,
+    pub generated_at: String,
+    pub case: CaseScope,
+    pub window: Window,
+    pub investigations: Vec<Finding>,
+}
+
+pub const FINDINGS_SCHEMA: &str = "rootlens.findings/1";
+
+impl RunResult {
+    /// Investigations with rows at or above `level`.
+    pub fn at_or_above(&self, level: Severity) -> impl Iterator<Item = &Finding> {
+        self.investigations
+            .iter()
+            .filter(move |f| f.row_count > 0 && f.severity >= level)
+    }
+}
+
+/// Picks the investigations named by `only` (all when empty). An entry that matches nothing
+/// is an error, so a typo does not silently run nothing.
+pub fn select<'a>(library: &'a BTreeMap<String, Investigation>, only: &[String]) -> Result<Vec<&'a Investigation>> {
+    if only.is_empty() {
+        return Ok(library.values().collect());
+    }
+    let matches = |inv: &Investigation, want: &str| {
+        inv.header.id == want || inv.header.category == want || inv.header.id.starts_with(&format!("{want}-")) || inv.header.id.starts_with(&format!("{want}."))
+    };
+    for want in only {
+        if !library.values().any(|inv| matches(inv, want)) {
+            bail!("--only {want}: no investigation has this id, category or id prefix (see `rootlens queries list`)");
+        }
+    }
+    Ok(library
+        .values()
+        .filter(|inv| only.iter().any(|want| matches(inv, want)))
+        .collect())
+}
+
+pub fn run(conn: &Connection, selected: &[&Investigation], options: &RunOptions) -> Result<RunResult> {
+    for (name, _) in &options.params {
+        if !selected.iter().any(|inv| inv.header.params.iter().any(|p| &p.name == name)) {
+            bail!("--param {name}: no selected investigation has this parameter");
+        }
+    }
+    let case = case_scope(conn)?;
+    scope_to_window(conn, options.since, options.until)?;
+    let mut findings = Vec::new();
+    for investigation in selected {
+        findings.push(run_one(conn, investigation, &options.params));
+    }
+    // Most severe first, then by id: the order a responder reads them in.
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    let format = |t: Option<NaiveDateTime>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    Ok(RunResult {
+        schema: FINDINGS_SCHEMA,
+        tool_version: crate::tool_version(),
+        generated_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        case,
+        window: Window {
+            since: format(options.since),
+            until: format(options.until),
+        },
+        investigations: findings,
+    })
+}
+
+fn case_scope(conn: &Connection) -> Result<CaseScope> {
+    let list = |sql: &str| -> Result<Vec<String>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    };
+    let (first_event, last_event, events): (Option<String>, Option<String>, i64) = conn.query_row(
+        "SELECT strftime(min(event_time), '%Y-%m-%dT%H:%M:%SZ'), strftime(max(event_time), '%Y-%m-%dT%H:%M:%SZ'), count(*) FROM events",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(CaseScope {
+        accounts: list(
+            "SELECT DISTINCT account FROM (SELECT recipient_account_id AS account FROM events
+             UNION SELECT account_id FROM credential_report) WHERE account IS NOT NULL ORDER BY 1",
+        )?,
+        regions: list("SELECT DISTINCT aws_region FROM events WHERE aws_region IS NOT NULL ORDER BY 1")?,
+        first_event,
+        last_event,
+        events,
+        input_files: conn.query_row("SELECT count(*) FROM sources", [], |r| r.get(0))?,
+        credential_reports: conn.query_row(
+            "SELECT count(DISTINCT source_id) FROM credential_report",
+            [],
+            |r| r.get(0),
+        )?,
+    })
+}
+
+/// Limits `events` (and the views over it) to the window for this connection only, by
+/// shadowing them with temporary views. Nothing in the case file changes.
+fn scope_to_window(conn: &Connection, since: Option<NaiveDateTime>, until: Option<NaiveDateTime>) -> Result<()> {
+    if since.is_none() && until.is_none() {
+        return Ok(());
+    }
+    let literal = |t: Option<NaiveDateTime>| {
+        t.map_or("NULL".to_string(), |t| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.f")))
+    };
+    let database: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
+    let quoted = database.replace('"', "\"\"");
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM \"{quoted}\".main.events
+         WHERE ({since} IS NULL OR event_time >= {since}) AND ({until} IS NULL OR event_time < {until})",
+        since = literal(since),
+        until = literal(until),
+    ))
+    .context("cannot limit the case to the time window")?;
+    // The views are bound to the case's own tables; temporary copies bind to the window.
+    conn.execute_batch(&store::VIEWS_SQL.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"))
+        .context("cannot limit the views to the time window")?;
+    Ok(())
+}
+
+fn run_one(conn: &Connection, investigation: &Investigation, overrides: &[(String, String)]) -> Finding {
+    let header = &investigation.header;
+    let mut parameters = BTreeMap::new();
+    for param in &header.params {
+        let value = overrides
+            .iter()
+            .rev()
+            .find(|(name, _)| name == &param.name)
+            .map_or(param.default.clone(), |(_, v)| v.clone());
+        parameters.insert(param.name.clone(), value);
+    }
+    let mut finding = Finding {
+        id: header.id.clone(),
+        title: header.title.clone(),
+        severity: header.severity,
+        category: header.category.clone(),
+        source: header.source.as_str(),
+        mitre: header.mitre.clone(),
+        cis: header.cis.clone(),
+        description: header.description.clone(),
+        next: header.next.clone(),
+        references: header.references.clone(),
+        origin: investigation.origin.clone(),
+        sql: investigation.sql.clone(),
+        sql_sha256: investigation.sha256.clone(),
+        parameters,
+        status: "ok",
+        error: None,
+        elapsed_ms: 0,
+        row_count: 0,
+        columns: Vec::new(),
+        rows: Vec::new(),
+    };
+    let started = Instant::now();
+    match execute(conn, investigation, &finding.parameters) {
+        Ok((columns, rows)) => {
+            finding.row_count = rows.len();
+            finding.columns = columns;
+            finding.rows = rows;
+        }
+        Err(error) => {
+            finding.status = "error";
+            finding.error = Some(format!("{error:#}"));
+        }
+    }
+    finding.elapsed_ms = started.elapsed().as_millis();
+    finding
+}
+
+/// The SQL that gives a parameter its typed value: `SET VARIABLE name = CAST('…' AS type)`.
+pub fn set_variable(name: &str, value: &str, sql_type: &str) -> String {
+    format!("SET VARIABLE {name} = CAST('{}' AS {sql_type})", value.replace('\'', "''"))
+}
+
+type Rows = (Vec<String>, Vec<Map<String, Value>>);
+
+fn execute(conn: &Connection, investigation: &Investigation, parameters: &BTreeMap<String, String>) -> Result<Rows> {
+    for param in &investigation.header.params {
+        let value = &parameters[&param.name];
+        conn.execute_batch(&set_variable(&param.name, value, param.kind.as_sql()))
+            .with_context(|| format!("parameter {} = {value:?} is not a valid {}", param.name, param.kind.as_str()))?;
+    }
+    let columns = {
+        let mut stmt = conn.prepare(&format!("DESCRIBE ({})", investigation.sql))?;
+        let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        names.collect::<Result<Vec<_>, _>>()?
+    };
+    let mut stmt = conn.prepare(&format!("SELECT to_json(q)::VARCHAR FROM ({}) AS q", investigation.sql))?;
+    let mut rows = stmt.query([])?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next()? {
+        let text: String = row.get(0)?;
+        match serde_json::from_str(&text)? {
+            Value::Object(map) => found.push(map),
+            other => bail!("a row is not an object: {other}"),
+        }
+    }
+    Ok((columns, found))
+}
