@@ -171,7 +171,8 @@ fn case_scope(conn: &Connection) -> Result<CaseScope> {
     })
 }
 
-/// Limits `events` (and the views over it) to the window for this connection only, by
+/// Limits `events`, `credential_report` (and the views over them) to the window for this
+/// connection only, by
 /// shadowing them with temporary views. Nothing in the case file changes.
 fn scope_to_window(conn: &Connection, since: Option<NaiveDateTime>, until: Option<NaiveDateTime>) -> Result<()> {
     if since.is_none() && until.is_none() {
@@ -182,11 +183,20 @@ fn scope_to_window(conn: &Connection, since: Option<NaiveDateTime>, until: Optio
     };
     let database: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
     let quoted = database.replace('"', "\"\"");
+    let in_window = |column: &str| {
+        format!(
+            "({since} IS NULL OR {column} >= {since}) AND ({until} IS NULL OR {column} < {until})",
+            since = literal(since),
+            until = literal(until),
+        )
+    };
+    // Credential reports count when they were taken within the window: the posture as of then.
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM \"{quoted}\".main.events
-         WHERE ({since} IS NULL OR event_time >= {since}) AND ({until} IS NULL OR event_time < {until})",
-        since = literal(since),
-        until = literal(until),
+        "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM \"{quoted}\".main.events WHERE {};
+         CREATE OR REPLACE TEMP VIEW credential_report AS
+             SELECT * FROM \"{quoted}\".main.credential_report WHERE {};",
+        in_window("event_time"),
+        in_window("report_time"),
     ))
     .context("cannot limit the case to the time window")?;
     // The views are bound to the case's own tables; temporary copies bind to the window.

@@ -129,7 +129,7 @@ fn ingests_every_input_shape() {
          raw->>'$.eventID', sha256 IS NOT NULL FROM events JOIN sources USING (source_id) \
          WHERE event_id = 'e-2'",
     )[0];
-    assert_eq!(row, &["2024-05-01 12:01:00.25", "IAMUser", "alice", "true", "false", "1", "e-2", "true"]);
+    assert_eq!(row, &["2024-05-01 12:01:00.250", "IAMUser", "alice", "true", "false", "1", "e-2", "true"]);
     assert_eq!(scalar(&db, "SELECT event_time FROM events WHERE event_id = 'e-3'"), "2024-05-01 12:02:00");
     assert_eq!(scalar(&db, "SELECT is_insight FROM events WHERE event_id = 'e-9'"), "true");
     // The console export keeps the inner record, not the wrapper.

@@ -6,8 +6,8 @@
 -- mitre: T1070, T1562.008
 -- description: CloudTrail digest files prove which log files were delivered (they hold each log
 --   file's SHA-256). Per account and region with events: how many digests the export holds, the
---   hours they cover, and breaks in the chain (a digest with no previous digest after the first,
---   which AWS writes after logging was stopped and started). No digests at all means integrity
+--   hours they cover, and breaks in the chain of each trail (a digest with no previous digest
+--   after the first, which AWS writes after logging was stopped and started). No digests at all means integrity
 --   cannot be checked for that region.
 -- next: Export the CloudTrail-Digest folder with the logs, or run `aws cloudtrail validate-logs`
 --   where the bucket is still reachable.
@@ -22,7 +22,12 @@ WITH regions AS (
 ),
 chain AS (
     SELECT account_id, region, digest_start_time, digest_end_time, previous_digest_hash,
-           row_number() OVER (PARTITION BY account_id, region ORDER BY digest_start_time) AS position
+           -- Each trail has its own chain: <acct>_CloudTrail-Digest_<region>_<trail>_<home>_<time>
+           row_number() OVER (
+               PARTITION BY account_id, region, raw->>'$.digestS3Bucket',
+                            regexp_extract(raw->>'$.digestS3Object',
+                                           '_CloudTrail-Digest_[^_]+_(.+)_[^_]+_[0-9TZ]+\.json\.gz$', 1)
+               ORDER BY digest_start_time) AS position
     FROM digests
 )
 SELECT

@@ -8,8 +8,8 @@
 -- description: IAM users (root excluded, see cis-1.5-root-mfa-off) with a console password and
 --   mfa_active = false in the latest report: a phished or guessed password is enough.
 --   The credential report is generated at most every 4 hours (a newer request returns the cached
---   report), so report_time may lag the account by up to 4 hours; N/A and no_information mean
---   never used or unknown (keys used before 2015-04-22 show no_information) and are NULL here.
+--   report), so report_time may lag the account by up to 4 hours. N/A (a key never used, or last
+--   used before 2015-04-22) and no_information (a password never used) are NULL here.
 -- next: Require MFA for these users (or remove their console password if they do not need it).
 -- references: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html
 SELECT

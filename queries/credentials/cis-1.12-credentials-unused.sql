@@ -9,8 +9,8 @@
 --   report time (a credential never used counts from when it was set). Dormant credentials are
 --   what an intruder revives unnoticed.
 --   The credential report is generated at most every 4 hours (a newer request returns the cached
---   report), so report_time may lag the account by up to 4 hours; N/A and no_information mean
---   never used or unknown (keys used before 2015-04-22 show no_information) and are NULL here.
+--   report), so report_time may lag the account by up to 4 hours. N/A (a key never used, or last
+--   used before 2015-04-22) and no_information (a password never used) are NULL here.
 -- next: Disable or delete the credential; re-enable on request.
 -- references: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html
 -- param: unused_for = 45 days (interval): how long without use counts as unused

@@ -8,8 +8,8 @@
 -- description: Active access keys last rotated more than max_key_age before the report time.
 --   Old keys have had time to be copied into scripts, laptops and repositories.
 --   The credential report is generated at most every 4 hours (a newer request returns the cached
---   report), so report_time may lag the account by up to 4 hours; N/A and no_information mean
---   never used or unknown (keys used before 2015-04-22 show no_information) and are NULL here.
+--   report), so report_time may lag the account by up to 4 hours. N/A (a key never used, or last
+--   used before 2015-04-22) and no_information (a password never used) are NULL here.
 -- next: Rotate the key (create a new one, move its users, deactivate, then delete the old one).
 -- references: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys_console
 -- param: max_key_age = 90 days (interval): the oldest a key may be

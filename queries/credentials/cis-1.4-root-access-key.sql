@@ -9,8 +9,8 @@
 --   root user. A root key cannot be restricted by any policy and is the most valuable credential
 --   an intruder can steal or create.
 --   The credential report is generated at most every 4 hours (a newer request returns the cached
---   report), so report_time may lag the account by up to 4 hours; N/A and no_information mean
---   never used or unknown (keys used before 2015-04-22 show no_information) and are NULL here.
+--   report), so report_time may lag the account by up to 4 hours. N/A (a key never used, or last
+--   used before 2015-04-22) and no_information (a password never used) are NULL here.
 -- next: Find who created it (root-access-key-created) and where it was used
 --   (root-long-term-key-used), then delete it from the root user's Security credentials page.
 -- references: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_delete-key.html

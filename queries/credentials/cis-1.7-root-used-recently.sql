@@ -8,8 +8,8 @@
 -- description: The root user's latest use (password or either access key) lies within
 --   root_recent_use before the report was taken. Root should not be used for daily work.
 --   The credential report is generated at most every 4 hours (a newer request returns the cached
---   report), so report_time may lag the account by up to 4 hours; N/A and no_information mean
---   never used or unknown (keys used before 2015-04-22 show no_information) and are NULL here.
+--   report), so report_time may lag the account by up to 4 hours. N/A (a key never used, or last
+--   used before 2015-04-22) and no_information (a password never used) are NULL here.
 -- next: Find the matching sign-ins or calls in CloudTrail (root-console-signins,
 --   cis-4.3-root-usage) and confirm each was one of the few tasks that need root.
 -- references: https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-tasks.html

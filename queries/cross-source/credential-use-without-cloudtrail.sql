@@ -30,16 +30,20 @@ coverage AS (
     SELECT recipient_account_id AS account_id, min(event_time) AS first_event, max(event_time) AS last_event
     FROM events GROUP BY ALL
 )
-SELECT DISTINCT
-    u.account_id, u.report_time, u."user", u.arn, u.credential, u.last_used, u.service, u.region
+-- One use seen in several reports is one finding, dated by the first report that showed it.
+SELECT
+    u.account_id, min(u.report_time) AS report_time, u."user", any_value(u.arn) AS arn,
+    u.credential, u.last_used, any_value(u.service) AS service, any_value(u.region) AS region
 FROM uses u
 JOIN coverage c ON c.account_id = u.account_id
 WHERE u.last_used BETWEEN c.first_event AND c.last_event
   AND NOT EXISTS (
       SELECT 1 FROM events e
       WHERE e.recipient_account_id = u.account_id
+        AND coalesce(e.user_account_id, e.recipient_account_id) = u.account_id
         AND e.event_time BETWEEN u.last_used - getvariable('match_window')
                              AND u.last_used + getvariable('match_window')
         AND CASE WHEN u."user" = '<root_account>' THEN e.user_type = 'Root'
                  ELSE e.user_type = 'IAMUser' AND e.user_name = u."user" END)
+GROUP BY u.account_id, u."user", u.credential, u.last_used
 ORDER BY u.account_id, u.last_used, u."user", u.credential

@@ -11,6 +11,7 @@
 -- next: Find the DeleteUser event of each user in CloudTrail and who called it; review what the
 --   user did while it existed.
 -- references: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
+-- param: report_lag = 4 hours (interval): how old a report can be when it is handed out (AWS caches it)
 SELECT
     e.recipient_account_id AS account_id,
     r.report_time,
@@ -27,8 +28,12 @@ WHERE e.user_type = 'IAMUser'
   AND e.user_name IS NOT NULL
   AND e.user_name <> 'HIDDEN_DUE_TO_SECURITY_REASONS'
   AND e.event_time < r.report_time
+  -- Only this account's own users (a user of another account acting here is not in its report).
+  AND coalesce(e.user_account_id, e.recipient_account_id) = e.recipient_account_id
   AND NOT EXISTS (
       SELECT 1 FROM credential_report c
       WHERE c.account_id = r.account_id AND c.report_time = r.report_time AND c."user" = e.user_name)
 GROUP BY e.recipient_account_id, r.report_time, e.user_name
+-- AWS serves a cached report for up to 4 hours: a user created just before may not be in it.
+HAVING min(e.event_time) < r.report_time - getvariable('report_lag')
 ORDER BY account_id, "user"

@@ -4,10 +4,13 @@
 -- category: defense-evasion
 -- source: cloudtrail
 -- mitre: T1562.008
--- description: StopLogging, DeleteTrail, and changes that make a trail record less (UpdateTrail,
---   PutEventSelectors, PutInsightSelectors), successful or attempted. Intruders stop the trail
---   right before the actions they do not want seen; everything after such an event may be
---   missing from the archive (see coverage-gaps).
+-- description: StopLogging, DeleteTrail, event data stores deleted or stopped, and changes that
+--   make a trail record less, successful or attempted: UpdateTrail turning off multi-region,
+--   global events or log-file validation, or moving the bucket; PutEventSelectors dropping
+--   management events or keeping only reads or writes (or using advanced selectors, which can
+--   exclude anything); PutInsightSelectors removing Insights. Intruders stop the trail right
+--   before the actions they do not want seen; everything after may be missing (see
+--   coverage-gaps). Changes that widen a trail are in cis-4.5-cloudtrail-changes.
 -- next: Restart logging, compare with CloudTrail Event history (90 days, management events, not
 --   affected by StopLogging) for the gap, and treat the caller's credentials as compromised
 --   unless the change was planned.
@@ -26,6 +29,21 @@ SELECT
     event_id
 FROM events
 WHERE event_source = 'cloudtrail.amazonaws.com'
-  AND event_name IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors',
-                     'PutInsightSelectors', 'DeleteEventDataStore', 'StopEventDataStoreIngestion')
+  AND (event_name IN ('StopLogging', 'DeleteTrail', 'DeleteEventDataStore',
+                      'StopEventDataStoreIngestion')
+       OR (event_name = 'UpdateTrail'
+           AND (lower(request_parameters->>'$.isMultiRegionTrail') = 'false'
+                OR lower(request_parameters->>'$.includeGlobalServiceEvents') = 'false'
+                OR lower(request_parameters->>'$.enableLogFileValidation') = 'false'
+                OR (request_parameters->>'$.s3BucketName') IS NOT NULL))
+       OR (event_name = 'PutEventSelectors'
+           AND ((request_parameters->'$.advancedEventSelectors') IS NOT NULL
+                OR list_contains(
+                       json_extract_string(request_parameters, '$.eventSelectors[*].includeManagementEvents'),
+                       'false')
+                OR len(list_filter(
+                       json_extract_string(request_parameters, '$.eventSelectors[*].readWriteType'),
+                       lambda x: x <> 'All')) > 0))
+       OR (event_name = 'PutInsightSelectors'
+           AND json_array_length(request_parameters->'$.insightSelectors') = 0))
 ORDER BY event_time, event_id

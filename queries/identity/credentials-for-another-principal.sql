@@ -29,6 +29,8 @@ WHERE event_source = 'iam.amazonaws.com'
   AND event_name IN ('CreateAccessKey', 'UpdateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile')
   AND (request_parameters->>'$.userName') IS NOT NULL
   AND (event_name <> 'UpdateAccessKey' OR request_parameters->>'$.status' = 'Active')
+  AND NOT (user_type = 'Root' AND request_parameters->>'$.userName' = 'AWS ROOT USER')
+  -- IAM user names are case-insensitive.
   AND (user_type IS DISTINCT FROM 'IAMUser'
-       OR user_name IS DISTINCT FROM request_parameters->>'$.userName')
+       OR lower(user_name) IS DISTINCT FROM lower(request_parameters->>'$.userName'))
 ORDER BY event_time, event_id

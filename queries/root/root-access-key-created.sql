@@ -24,5 +24,6 @@ SELECT
     event_id
 FROM root_activity
 WHERE event_name = 'CreateAccessKey'
-  AND (request_parameters->>'$.userName') IS NULL
+  -- The root console names root itself "AWS ROOT USER" in some IAM calls.
+  AND coalesce(request_parameters->>'$.userName', 'AWS ROOT USER') = 'AWS ROOT USER'
 ORDER BY event_time, event_id

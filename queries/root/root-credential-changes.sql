@@ -23,11 +23,14 @@ SELECT
     request_parameters,
     event_id
 FROM root_activity
-WHERE event_name IN (
+WHERE (event_name IN (
     'ChangePassword', 'PasswordUpdated', 'PasswordRecoveryRequested', 'PasswordRecoveryCompleted',
     'CreateVirtualMFADevice', 'EnableMFADevice', 'DeactivateMFADevice', 'DeleteVirtualMFADevice',
     'ResyncMFADevice', 'UploadSigningCertificate', 'UpdateSigningCertificate',
     'DeleteSigningCertificate', 'UpdateAccountEmailAddress', 'UpdateAccountName',
     'PutAlternateContact', 'DeleteAlternateContact', 'PutContactInformation',
     'AcceptPrimaryEmailUpdate', 'StartPrimaryEmailUpdate')
+   -- A root session (console or sts:AssumeRoot) managing its own password.
+   OR (event_name IN ('CreateLoginProfile', 'DeleteLoginProfile', 'UpdateLoginProfile')
+       AND coalesce(request_parameters->>'$.userName', 'AWS ROOT USER') = 'AWS ROOT USER'))
 ORDER BY event_time, event_id

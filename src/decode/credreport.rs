@@ -1,6 +1,6 @@
 //! IAM credential report CSV: one row per user, AWS's 22 columns (or a subset, in any order).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{snippet, DecodeError};
 

@@ -60,15 +60,6 @@ impl<R: BufRead> JsonStream<R> {
         }
     }
 
-    fn io_error(&self, err: io::Error) -> StreamError {
-        let cause = if err.kind() == io::ErrorKind::UnexpectedEof {
-            "the file ends early (truncated or incomplete compressed stream)".to_string()
-        } else {
-            err.to_string()
-        };
-        self.error(cause)
-    }
-
     pub fn start_capture(&mut self) {
         self.capture = Some(Vec::new());
     }
@@ -78,7 +69,7 @@ impl<R: BufRead> JsonStream<R> {
     }
 
     fn consume(&mut self, n: usize) -> Result<(), StreamError> {
-        let buf = self.reader.fill_buf().map_err(|e| self.io_error(e))?;
+        let buf = self.reader.fill_buf().map_err(|e| io_error(self.offset, self.line, e))?;
         let taken = &buf[..n];
         self.line += memchr::memchr_iter(b'\n', taken).count() as u64;
         if let Some(capture) = self.capture.as_mut() {
@@ -95,7 +86,7 @@ impl<R: BufRead> JsonStream<R> {
             let buf = match self.reader.fill_buf() {
                 Ok(buf) => buf,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io_error(e)),
+                Err(e) => return Err(io_error(self.offset, self.line, e)),
             };
             if buf.is_empty() {
                 return Ok(None);
@@ -192,7 +183,7 @@ impl<R: BufRead> JsonStream<R> {
             let buf = match self.reader.fill_buf() {
                 Ok(buf) => buf,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io_error(e)),
+                Err(e) => return Err(io_error(self.offset, self.line, e)),
             };
             if buf.is_empty() {
                 if scalar && out.len() > start_len {
@@ -273,7 +264,7 @@ impl<R: BufRead> JsonStream<R> {
     /// this way so that one broken line cannot swallow the lines after it.
     pub fn read_line(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), StreamError> {
         loop {
-            let buf = self.reader.fill_buf().map_err(|e| self.io_error(e))?;
+            let buf = self.reader.fill_buf().map_err(|e| io_error(self.offset, self.line, e))?;
             if buf.is_empty() {
                 return Ok(());
             }
@@ -292,6 +283,16 @@ impl<R: BufRead> JsonStream<R> {
             }
         }
     }
+}
+
+/// A read error at a place in the stream; an early end is the usual sign of truncation.
+fn io_error(offset: u64, line: u64, err: io::Error) -> StreamError {
+    let cause = if err.kind() == io::ErrorKind::UnexpectedEof {
+        "the file ends early (truncated or incomplete compressed stream)".to_string()
+    } else {
+        err.to_string()
+    };
+    StreamError { offset, line, cause }
 }
 
 pub fn describe_byte(b: u8) -> String {

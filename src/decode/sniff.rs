@@ -123,20 +123,31 @@ pub fn open(path: &Path, max_decompressed: u64) -> io::Result<(Compression, Inpu
     Ok((compression, BufReader::with_capacity(READ_BUFFER, inner)))
 }
 
-/// Classifies by the first bytes of the data (a UTF-8 BOM and whitespace are skipped).
+/// Classifies by the first bytes of the data (a UTF-8 BOM and whitespace are skipped; leading
+/// whitespace is consumed, so a file of nothing but blanks reads to its end, within the cap).
 pub fn classify(input: &mut Input) -> io::Result<Content> {
-    let head = input.fill_buf()?;
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let first = head.iter().find(|b| !b.is_ascii_whitespace());
-    Ok(match first {
-        None => Content::Empty,
-        Some(b'{') | Some(b'[') => Content::Json,
-        Some(_) if credreport::looks_like_credential_report(head) => Content::CredentialReport,
-        Some(_) if head.iter().take(512).any(|&b| b == 0) => {
-            Content::Other("binary data, not JSON or CSV".into())
+    let mut at_start = true;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(Content::Empty);
         }
-        Some(_) => Content::Other("neither JSON nor an IAM credential report".into()),
-    })
+        let head = if at_start { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf) } else { buf };
+        at_start = false;
+        let Some(first) = head.iter().find(|b| !b.is_ascii_whitespace()) else {
+            let len = buf.len();
+            input.consume(len);
+            continue;
+        };
+        return Ok(match first {
+            b'{' | b'[' => Content::Json,
+            _ if credreport::looks_like_credential_report(head) => Content::CredentialReport,
+            _ if head.iter().take(512).any(|&b| b == 0) => {
+                Content::Other("binary data, not JSON or CSV".into())
+            }
+            _ => Content::Other("neither JSON nor an IAM credential report".into()),
+        });
+    }
 }
 
 #[cfg(test)]

@@ -81,6 +81,15 @@ CREATE TABLE IF NOT EXISTS events (
     record_index          BIGINT       -- position of the record within its source file (0-based)
 );
 
+-- Every record not stored because the case already held it (same event_id and account): AWS's
+-- duplicate deliveries, global events seen by several trails, an export overlapping the archive.
+CREATE TABLE IF NOT EXISTS duplicate_events (
+    event_id             VARCHAR,
+    recipient_account_id VARCHAR,
+    source_id            INTEGER,     -- the file that delivered it again
+    record_index         BIGINT
+);
+
 -- One row per user per credential report.
 CREATE TABLE IF NOT EXISTS credential_report (
     account_id                       VARCHAR,

@@ -12,7 +12,7 @@ use duckdb::arrow::compute::filter_record_batch;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Appender, Connection};
 
-use super::event_batch::{event_key, EventBatch, EventKey};
+use super::event_batch::{self, event_key, EventBatch, EventKey};
 use crate::decode::credreport::{CredentialReport, CredentialRow};
 use crate::decode::time::parse_utc_micros;
 use crate::ingest::worker::{FileOutcome, ReportTime, Status};
@@ -66,6 +66,9 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
 pub struct CaseWriter<'conn> {
     conn: &'conn Connection,
     events: Appender<'conn>,
+    duplicates: Appender<'conn>,
+    /// Columns of an event batch that `duplicate_events` keeps, in its order.
+    duplicate_columns: Vec<usize>,
     seen: HashSet<EventKey>,
     /// Keys added by the file being written, to forget them if the file fails.
     file_keys: Vec<EventKey>,
@@ -84,6 +87,11 @@ impl<'conn> CaseWriter<'conn> {
         Ok(CaseWriter {
             conn,
             events: conn.appender("events")?,
+            duplicates: conn.appender("duplicate_events")?,
+            duplicate_columns: ["event_id", "recipient_account_id", "source_id", "record_index"]
+                .iter()
+                .map(|name| event_batch::schema().index_of(name))
+                .collect::<Result<_, _>>()?,
             seen,
             file_keys: Vec::new(),
             file_counts: FileCounts::default(),
@@ -111,6 +119,11 @@ impl<'conn> CaseWriter<'conn> {
         if let Some(t) = batch.max_time {
             self.file_max = Some(self.file_max.map_or(t, |m| m.max(t)));
         }
+        if kept < keep.len() {
+            let dropped: BooleanArray = keep.iter().map(|k| Some(!k)).collect();
+            let dropped = filter_record_batch(&batch.rows, &dropped)?.project(&self.duplicate_columns)?;
+            self.duplicates.append_record_batch(dropped)?;
+        }
         let rows = if kept == keep.len() {
             batch.rows
         } else if kept == 0 {
@@ -133,10 +146,13 @@ impl<'conn> CaseWriter<'conn> {
         if outcome.status == Status::AlreadyIngested {
             return Ok(counts);
         }
-        if outcome.status == Status::Failed && counts.added > 0 {
+        if outcome.status == Status::Failed && (counts.added > 0 || counts.duplicates > 0) {
             self.events.flush()?;
+            self.duplicates.flush()?;
             self.conn
                 .execute("DELETE FROM events WHERE source_id = ?", [source_id])?;
+            self.conn
+                .execute("DELETE FROM duplicate_events WHERE source_id = ?", [source_id])?;
             for key in &keys {
                 self.seen.remove(key);
             }
@@ -203,6 +219,7 @@ impl<'conn> CaseWriter<'conn> {
 
     fn commit(&mut self) -> Result<()> {
         self.events.flush()?;
+        self.duplicates.flush()?;
         self.conn.execute_batch("COMMIT; BEGIN TRANSACTION")?;
         self.uncommitted_events = 0;
         self.last_commit = Instant::now();
@@ -212,7 +229,9 @@ impl<'conn> CaseWriter<'conn> {
     /// Commits everything written so far and ends the writer.
     pub fn close(mut self) -> Result<()> {
         self.events.flush()?;
+        self.duplicates.flush()?;
         drop(self.events);
+        drop(self.duplicates);
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
