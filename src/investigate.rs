@@ -96,12 +96,18 @@ impl RunResult {
 
 /// Picks the investigations named by `only` (all when empty). An entry that matches nothing
 /// is an error, so a typo does not silently run nothing.
-pub fn select<'a>(library: &'a BTreeMap<String, Investigation>, only: &[String]) -> Result<Vec<&'a Investigation>> {
+pub fn select<'a>(
+    library: &'a BTreeMap<String, Investigation>,
+    only: &[String],
+) -> Result<Vec<&'a Investigation>> {
     if only.is_empty() {
         return Ok(library.values().collect());
     }
     let matches = |inv: &Investigation, want: &str| {
-        inv.header.id == want || inv.header.category == want || inv.header.id.starts_with(&format!("{want}-")) || inv.header.id.starts_with(&format!("{want}."))
+        inv.header.id == want
+            || inv.header.category == want
+            || inv.header.id.starts_with(&format!("{want}-"))
+            || inv.header.id.starts_with(&format!("{want}."))
     };
     for want in only {
         if !library.values().any(|inv| matches(inv, want)) {
@@ -114,9 +120,16 @@ pub fn select<'a>(library: &'a BTreeMap<String, Investigation>, only: &[String])
         .collect())
 }
 
-pub fn run(conn: &Connection, selected: &[&Investigation], options: &RunOptions) -> Result<RunResult> {
+pub fn run(
+    conn: &Connection,
+    selected: &[&Investigation],
+    options: &RunOptions,
+) -> Result<RunResult> {
     for (name, _) in &options.params {
-        if !selected.iter().any(|inv| inv.header.params.iter().any(|p| &p.name == name)) {
+        if !selected
+            .iter()
+            .any(|inv| inv.header.params.iter().any(|p| &p.name == name))
+        {
             bail!("--param {name}: no selected investigation has this parameter");
         }
     }
@@ -158,7 +171,9 @@ fn case_scope(conn: &Connection) -> Result<CaseScope> {
             "SELECT DISTINCT account FROM (SELECT recipient_account_id AS account FROM events
              UNION SELECT account_id FROM credential_report) WHERE account IS NOT NULL ORDER BY 1",
         )?,
-        regions: list("SELECT DISTINCT aws_region FROM events WHERE aws_region IS NOT NULL ORDER BY 1")?,
+        regions: list(
+            "SELECT DISTINCT aws_region FROM events WHERE aws_region IS NOT NULL ORDER BY 1",
+        )?,
         first_event,
         last_event,
         events,
@@ -174,12 +189,18 @@ fn case_scope(conn: &Connection) -> Result<CaseScope> {
 /// Limits `events`, `credential_report` (and the views over them) to the window for this
 /// connection only, by
 /// shadowing them with temporary views. Nothing in the case file changes.
-fn scope_to_window(conn: &Connection, since: Option<NaiveDateTime>, until: Option<NaiveDateTime>) -> Result<()> {
+fn scope_to_window(
+    conn: &Connection,
+    since: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+) -> Result<()> {
     if since.is_none() && until.is_none() {
         return Ok(());
     }
     let literal = |t: Option<NaiveDateTime>| {
-        t.map_or("NULL".to_string(), |t| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.f")))
+        t.map_or("NULL".to_string(), |t| {
+            format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.f"))
+        })
     };
     let database: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
     let quoted = database.replace('"', "\"\"");
@@ -200,12 +221,18 @@ fn scope_to_window(conn: &Connection, since: Option<NaiveDateTime>, until: Optio
     ))
     .context("cannot limit the case to the time window")?;
     // The views are bound to the case's own tables; temporary copies bind to the window.
-    conn.execute_batch(&store::VIEWS_SQL.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"))
-        .context("cannot limit the views to the time window")?;
+    conn.execute_batch(
+        &store::VIEWS_SQL.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"),
+    )
+    .context("cannot limit the views to the time window")?;
     Ok(())
 }
 
-fn run_one(conn: &Connection, investigation: &Investigation, overrides: &[(String, String)]) -> Finding {
+fn run_one(
+    conn: &Connection,
+    investigation: &Investigation,
+    overrides: &[(String, String)],
+) -> Finding {
     let header = &investigation.header;
     let mut parameters = BTreeMap::new();
     for param in &header.params {
@@ -256,23 +283,39 @@ fn run_one(conn: &Connection, investigation: &Investigation, overrides: &[(Strin
 
 /// The SQL that gives a parameter its typed value: `SET VARIABLE name = CAST('…' AS type)`.
 pub fn set_variable(name: &str, value: &str, sql_type: &str) -> String {
-    format!("SET VARIABLE {name} = CAST('{}' AS {sql_type})", value.replace('\'', "''"))
+    format!(
+        "SET VARIABLE {name} = CAST('{}' AS {sql_type})",
+        value.replace('\'', "''")
+    )
 }
 
 type Rows = (Vec<String>, Vec<Map<String, Value>>);
 
-fn execute(conn: &Connection, investigation: &Investigation, parameters: &BTreeMap<String, String>) -> Result<Rows> {
+fn execute(
+    conn: &Connection,
+    investigation: &Investigation,
+    parameters: &BTreeMap<String, String>,
+) -> Result<Rows> {
     for param in &investigation.header.params {
         let value = &parameters[&param.name];
         conn.execute_batch(&set_variable(&param.name, value, param.kind.as_sql()))
-            .with_context(|| format!("parameter {} = {value:?} is not a valid {}", param.name, param.kind.as_str()))?;
+            .with_context(|| {
+                format!(
+                    "parameter {} = {value:?} is not a valid {}",
+                    param.name,
+                    param.kind.as_str()
+                )
+            })?;
     }
     let columns = {
         let mut stmt = conn.prepare(&format!("DESCRIBE ({})", investigation.sql))?;
         let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
         names.collect::<Result<Vec<_>, _>>()?
     };
-    let mut stmt = conn.prepare(&format!("SELECT to_json(q)::VARCHAR FROM ({}) AS q", investigation.sql))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT to_json(q)::VARCHAR FROM ({}) AS q",
+        investigation.sql
+    ))?;
     let mut rows = stmt.query([])?;
     let mut found = Vec::new();
     while let Some(row) = rows.next()? {

@@ -36,7 +36,12 @@ fn cells(batch: &RecordBatch, null: &str) -> Result<Vec<Vec<String>>> {
         .map(|column| ArrayFormatter::try_new(column.as_ref() as &dyn Array, &options))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((0..batch.num_rows())
-        .map(|row| formatters.iter().map(|f| f.value(row).to_string()).collect())
+        .map(|row| {
+            formatters
+                .iter()
+                .map(|f| f.value(row).to_string())
+                .collect()
+        })
         .collect())
 }
 
@@ -49,14 +54,26 @@ impl<W: Write> CsvOut<W> {
     pub fn new(out: W, header: &[String], to_terminal: bool) -> Result<Self> {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(header.iter().map(|h| neutralize_formula(h).into_owned()))?;
-        Ok(CsvOut { writer, to_terminal })
+        Ok(CsvOut {
+            writer,
+            to_terminal,
+        })
     }
 
     pub fn write_batch(&mut self, batch: &RecordBatch) -> Result<()> {
-        let textual: Vec<bool> = batch.schema().fields().iter().map(|f| is_textual(f.data_type())).collect();
+        let textual: Vec<bool> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| is_textual(f.data_type()))
+            .collect();
         for row in cells(batch, "")? {
             let record = row.iter().zip(&textual).map(|(cell, textual)| {
-                let cell = if *textual { neutralize_formula(cell).into_owned() } else { cell.clone() };
+                let cell = if *textual {
+                    neutralize_formula(cell).into_owned()
+                } else {
+                    cell.clone()
+                };
                 if self.to_terminal {
                     sanitize(&cell)
                 } else {
@@ -93,7 +110,8 @@ impl TableOut {
 
     pub fn add_batch(&mut self, batch: &RecordBatch) -> Result<()> {
         for row in cells(batch, "NULL")? {
-            self.rows.push(row.iter().map(|c| shorten(&sanitize(c))).collect());
+            self.rows
+                .push(row.iter().map(|c| shorten(&sanitize(c))).collect());
         }
         Ok(())
     }
@@ -119,12 +137,21 @@ impl TableOut {
         writeln!(
             out,
             "{}",
-            widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-")
+            widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("-+-")
         )?;
         for row in &self.rows {
             writeln!(out, "{}", line(row))?;
         }
-        writeln!(out, "({} row{})", self.rows.len(), if self.rows.len() == 1 { "" } else { "s" })?;
+        writeln!(
+            out,
+            "({} row{})",
+            self.rows.len(),
+            if self.rows.len() == 1 { "" } else { "s" }
+        )?;
         Ok(())
     }
 }
@@ -144,7 +171,10 @@ mod tests {
 
     #[test]
     fn neutralises_formula_prefixes_only() {
-        assert_eq!(neutralize_formula("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(
+            neutralize_formula("=cmd|' /C calc'!A0"),
+            "'=cmd|' /C calc'!A0"
+        );
         assert_eq!(neutralize_formula("+1"), "'+1");
         assert_eq!(neutralize_formula("-1+2"), "'-1+2");
         assert_eq!(neutralize_formula("@SUM(A1)"), "'@SUM(A1)");

@@ -14,7 +14,10 @@ fn every_shape(root: &Path) {
     // S3 archive of an organisation trail, gzip.
     write(
         root,
-        &format!("AWSLogs/o-a1b2c3d4e5/{}", s3_key(PROD, "us-east-1", "20240501", "1200")),
+        &format!(
+            "AWSLogs/o-a1b2c3d4e5/{}",
+            s3_key(PROD, "us-east-1", "20240501", "1200")
+        ),
         &gzip(&records(&[
             event("e-1", PROD, "ListUsers", "2024-05-01T12:00:00Z"),
             event("e-2", PROD, "GetUser", "2024-05-01T12:01:00.250Z"),
@@ -36,8 +39,13 @@ fn every_shape(root: &Path) {
     write(
         root,
         "exports/array.json",
-        &serde_json::to_vec(&json!([event("e-5", DEV, "DescribeInstances", "2024-05-02T09:00:00Z")]))
-            .unwrap(),
+        &serde_json::to_vec(&json!([event(
+            "e-5",
+            DEV,
+            "DescribeInstances",
+            "2024-05-02T09:00:00Z"
+        )]))
+        .unwrap(),
     );
     // NDJSON, gzip (CloudWatch Logs export).
     let lines = [
@@ -48,7 +56,11 @@ fn every_shape(root: &Path) {
     .map(|e| e.to_string())
     .collect::<Vec<_>>()
     .join("\n");
-    write(root, "exports/cloudwatch.ndjson.gz", &gzip(lines.as_bytes()));
+    write(
+        root,
+        "exports/cloudwatch.ndjson.gz",
+        &gzip(lines.as_bytes()),
+    );
     // Console Event history: the record is a string inside CloudTrailEvent.
     let inner = event("e-8", PROD, "ConsoleLogin", "2024-05-03T07:00:00Z").to_string();
     write(
@@ -82,7 +94,11 @@ fn every_shape(root: &Path) {
         credential_report(PROD).as_bytes(),
     );
     // Something else entirely.
-    write(root, "notes.txt", b"analyst notes: check the root account\n");
+    write(
+        root,
+        "notes.txt",
+        b"analyst notes: check the root account\n",
+    );
 }
 
 #[test]
@@ -109,7 +125,12 @@ fn ingests_every_input_shape() {
     );
     let expect = |kind: &str, status: &str, files: &str, events: &str| {
         assert!(
-            kinds.contains(&vec![kind.into(), status.into(), files.into(), events.into()]),
+            kinds.contains(&vec![
+                kind.into(),
+                status.into(),
+                files.into(),
+                events.into()
+            ]),
             "{kind} {status} {files} {events} missing from {kinds:?}"
         );
     };
@@ -129,16 +150,37 @@ fn ingests_every_input_shape() {
          raw->>'$.eventID', sha256 IS NOT NULL FROM events JOIN sources USING (source_id) \
          WHERE event_id = 'e-2'",
     )[0];
-    assert_eq!(row, &["2024-05-01 12:01:00.250", "IAMUser", "alice", "true", "false", "1", "e-2", "true"]);
-    assert_eq!(scalar(&db, "SELECT event_time FROM events WHERE event_id = 'e-3'"), "2024-05-01 12:02:00");
-    assert_eq!(scalar(&db, "SELECT is_insight FROM events WHERE event_id = 'e-9'"), "true");
+    assert_eq!(
+        row,
+        &[
+            "2024-05-01 12:01:00.250",
+            "IAMUser",
+            "alice",
+            "true",
+            "false",
+            "1",
+            "e-2",
+            "true"
+        ]
+    );
+    assert_eq!(
+        scalar(&db, "SELECT event_time FROM events WHERE event_id = 'e-3'"),
+        "2024-05-01 12:02:00"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT is_insight FROM events WHERE event_id = 'e-9'"),
+        "true"
+    );
     // The console export keeps the inner record, not the wrapper.
     assert_eq!(
         scalar(&db, "SELECT raw->>'$.eventName' || '/' || (raw->>'$.CloudTrailEvent' IS NULL) FROM events WHERE event_id = 'e-8'"),
         "ConsoleLogin/true"
     );
     assert_eq!(
-        sql(&db, "SELECT account_id, log_file_count, region FROM digests")[0],
+        sql(
+            &db,
+            "SELECT account_id, log_file_count, region FROM digests"
+        )[0],
         ["111122223333", "1", "us-east-1"]
     );
     assert_eq!(
@@ -155,9 +197,18 @@ fn credential_reports_have_typed_values_and_say_where_their_time_came_from() {
         &format!("a/{PROD}_credential-report_2024-05-01T08-00-00Z.csv"),
         credential_report(PROD).as_bytes(),
     );
-    let unnamed = write(dir.path(), "b/report.csv", credential_report(DEV).as_bytes());
+    let unnamed = write(
+        dir.path(),
+        "b/report.csv",
+        credential_report(DEV).as_bytes(),
+    );
     let db = dir.path().join("case.duckdb");
-    rootlens().args(["ingest", "--db"]).arg(&db).arg(&named).assert().code(0);
+    rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&named)
+        .assert()
+        .code(0);
     rootlens()
         .args(["ingest", "--as-of", "2024-06-03T08:00:00Z", "--db"])
         .arg(&db)
@@ -184,7 +235,10 @@ fn credential_reports_have_typed_values_and_say_where_their_time_came_from() {
         "SELECT password_enabled IS NULL, special_values->>'$.password_enabled', access_key_1_active, \
          access_key_1_last_used_date FROM credential_report WHERE \"user\" = '<root_account>' AND account_id = '111122223333'",
     )[0];
-    assert_eq!(root, &["true", "not_supported", "true", "2024-05-03 00:00:00"]);
+    assert_eq!(
+        root,
+        &["true", "not_supported", "true", "2024-05-03 00:00:00"]
+    );
 }
 
 #[test]
@@ -192,25 +246,51 @@ fn the_same_event_is_stored_once_and_reingest_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("export");
     let shared = event("dup-1", PROD, "ConsoleLogin", "2024-05-01T12:00:00Z");
-    write(&export, &s3_key(PROD, "us-east-1", "20240501", "1200"), &gzip(&records(&[shared.clone(), shared.clone()])));
+    write(
+        &export,
+        &s3_key(PROD, "us-east-1", "20240501", "1200"),
+        &gzip(&records(&[shared.clone(), shared.clone()])),
+    );
     // Global event delivered again by another trail; same id in another account is distinct.
-    write(&export, &s3_key(PROD, "eu-west-1", "20240501", "1200"), &gzip(&records(&[shared])));
+    write(
+        &export,
+        &s3_key(PROD, "eu-west-1", "20240501", "1200"),
+        &gzip(&records(&[shared])),
+    );
     write(
         &export,
         &s3_key(DEV, "us-east-1", "20240501", "1200"),
-        &gzip(&records(&[event("dup-1", DEV, "ConsoleLogin", "2024-05-01T12:00:00Z")])),
+        &gzip(&records(&[event(
+            "dup-1",
+            DEV,
+            "ConsoleLogin",
+            "2024-05-01T12:00:00Z",
+        )])),
     );
     let db = dir.path().join("case.duckdb");
 
-    let first = rootlens().args(["ingest", "--db"]).arg(&db).arg(&export).output().unwrap();
+    let first = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&export)
+        .output()
+        .unwrap();
     assert_eq!(first.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&first.stderr).contains("events: 2 added, 2 duplicate"));
     assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "2");
 
-    let again = rootlens().args(["ingest", "--db"]).arg(&db).arg(&export).output().unwrap();
+    let again = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&export)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert_eq!(again.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("0 loaded, 0 partial, 0 failed, 0 skipped, 3 already in the case"), "{stderr}");
+    assert!(
+        stderr.contains("0 loaded, 0 partial, 0 failed, 0 skipped, 3 already in the case"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing new"), "{stderr}");
     assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "2");
     assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "3");
@@ -221,7 +301,12 @@ fn the_same_event_is_stored_once_and_reingest_adds_nothing() {
         dir.path().join("copy.json.gz"),
     )
     .unwrap();
-    let copy = rootlens().args(["ingest", "--db"]).arg(&db).arg(dir.path().join("copy.json.gz")).output().unwrap();
+    let copy = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(dir.path().join("copy.json.gz"))
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&copy.stderr).contains("1 already in the case"));
 }
 
@@ -236,13 +321,29 @@ fn bad_inputs_are_named_recorded_and_do_not_take_good_data_down() {
         event("t-1", PROD, "ListUsers", "2024-05-01T12:00:00Z"),
         event("t-2", PROD, "ListUsers", "2024-05-01T12:00:00Z"),
     ]));
-    write(&export, "truncated.json.gz", &truncated[..truncated.len() / 2]);
-    write(&export, "invalid.json", br#"{"Records":[{"eventID":"i-1","eventTime":"2024-05-01T12:00:00Z"} {"eventID":"i-2"}]}"#);
+    write(
+        &export,
+        "truncated.json.gz",
+        &truncated[..truncated.len() / 2],
+    );
+    write(
+        &export,
+        "invalid.json",
+        br#"{"Records":[{"eventID":"i-1","eventTime":"2024-05-01T12:00:00Z"} {"eventID":"i-2"}]}"#,
+    );
     let mut non_utf8 = br#"{"Records":[{"eventID":"u-1","eventName":"ok","eventTime":"2024-05-01T12:00:00Z"},{"eventID":"u-2","userAgent":"bad"#.to_vec();
     non_utf8.extend_from_slice(b"\xff\xfe\"}]}");
     write(&export, "non-utf8.json", &non_utf8);
-    write(&export, "records-object.json", br#"{"Records":{"eventID":"r-1"}}"#);
-    write(&export, "unknown-header.csv", b"user,arn,mfa_enabled\nalice,arn:aws:iam::1:user/alice,true\n");
+    write(
+        &export,
+        "records-object.json",
+        br#"{"Records":{"eventID":"r-1"}}"#,
+    );
+    write(
+        &export,
+        "unknown-header.csv",
+        b"user,arn,mfa_enabled\nalice,arn:aws:iam::1:user/alice,true\n",
+    );
     // A gzip bomb: 3 MiB of spaces inflated from a few KB, against a 1 MiB cap.
     write(&export, "bomb.json.gz", &gzip(&vec![b' '; 3 << 20]));
 
@@ -255,8 +356,18 @@ fn bad_inputs_are_named_recorded_and_do_not_take_good_data_down() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("files: 1 loaded, 1 partial, 5 failed"), "{stderr}");
-    for name in ["truncated.json.gz", "invalid.json", "non-utf8.json", "records-object.json", "unknown-header.csv", "bomb.json.gz"] {
+    assert!(
+        stderr.contains("files: 1 loaded, 1 partial, 5 failed"),
+        "{stderr}"
+    );
+    for name in [
+        "truncated.json.gz",
+        "invalid.json",
+        "non-utf8.json",
+        "records-object.json",
+        "unknown-header.csv",
+        "bomb.json.gz",
+    ] {
         assert!(stderr.contains(name), "{name} not named in:\n{stderr}");
     }
 
@@ -275,7 +386,10 @@ fn bad_inputs_are_named_recorded_and_do_not_take_good_data_down() {
             .find(|row| row[0] == name)
             .unwrap_or_else(|| panic!("no load error for {name}: {errors:?}"))
     };
-    assert!(find("truncated.json.gz")[2].contains("truncated"), "{errors:?}");
+    assert!(
+        find("truncated.json.gz")[2].contains("truncated"),
+        "{errors:?}"
+    );
     let invalid = find("invalid.json");
     assert!(invalid[1].contains("byte 65"), "{invalid:?}");
     assert!(invalid[2].contains("expected ',' or ']'"), "{invalid:?}");
@@ -288,7 +402,10 @@ fn bad_inputs_are_named_recorded_and_do_not_take_good_data_down() {
     assert!(csv[2].contains("mfa_enabled"), "{csv:?}");
     assert!(find("bomb.json.gz")[2].contains("exceeds the limit of 1 MiB"));
     assert_eq!(
-        scalar(&db, "SELECT status FROM sources WHERE path LIKE '%non-utf8.json'"),
+        scalar(
+            &db,
+            "SELECT status FROM sources WHERE path LIKE '%non-utf8.json'"
+        ),
         "partial"
     );
 }
@@ -298,8 +415,18 @@ fn a_failed_file_is_retried_on_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("case.duckdb");
     let bad = write(dir.path(), "later.json", b"{\"Records\":[");
-    rootlens().args(["ingest", "--db"]).arg(&db).arg(&bad).assert().code(3);
-    rootlens().args(["ingest", "--db"]).arg(&db).arg(&bad).assert().code(3);
+    rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&bad)
+        .assert()
+        .code(3);
+    rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&bad)
+        .assert()
+        .code(3);
     // Only the latest attempt of the same bytes is on record.
     assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "1");
     assert_eq!(scalar(&db, "SELECT count(*) FROM load_errors"), "1");
@@ -324,7 +451,14 @@ fn usage_errors_exit_2() {
 fn large_tree(root: &Path, files: usize, per_file: usize) {
     for f in 0..files {
         let events: Vec<_> = (0..per_file)
-            .map(|i| event(&format!("k-{f}-{i}"), PROD, "GetObject", "2024-05-01T12:00:00Z"))
+            .map(|i| {
+                event(
+                    &format!("k-{f}-{i}"),
+                    PROD,
+                    "GetObject",
+                    "2024-05-01T12:00:00Z",
+                )
+            })
             .collect();
         write(root, &format!("f{f:04}.json.gz"), &gzip(&records(&events)));
     }
@@ -348,7 +482,10 @@ fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_
     for _ in 0..200 {
         std::thread::sleep(Duration::from_millis(25));
         let wal = dir.path().join("case.duckdb.wal");
-        if std::fs::metadata(&wal).map(|m| m.len() > 1 << 20).unwrap_or(false) {
+        if std::fs::metadata(&wal)
+            .map(|m| m.len() > 1 << 20)
+            .unwrap_or(false)
+        {
             break;
         }
     }
@@ -357,9 +494,15 @@ fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_
 
     // The case opens, and every file on record is complete.
     let loaded: u64 = scalar(&db, "SELECT count(*) FROM sources").parse().unwrap();
-    assert!(loaded < 300, "the kill came too late to test anything ({loaded} files)");
+    assert!(
+        loaded < 300,
+        "the kill came too late to test anything ({loaded} files)"
+    );
     assert_eq!(
-        scalar(&db, "SELECT (SELECT count(*) FROM events) = (SELECT coalesce(sum(events), 0) FROM sources)"),
+        scalar(
+            &db,
+            "SELECT (SELECT count(*) FROM events) = (SELECT coalesce(sum(events), 0) FROM sources)"
+        ),
         "true"
     );
     assert_eq!(
@@ -367,7 +510,12 @@ fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_
         "0"
     );
 
-    rootlens().args(["ingest", "--quiet", "--db"]).arg(&db).arg(&export).assert().code(0);
+    rootlens()
+        .args(["ingest", "--quiet", "--db"])
+        .arg(&db)
+        .arg(&export)
+        .assert()
+        .code(0);
     assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "120000");
     assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "300");
 }

@@ -47,8 +47,14 @@ fn run_on(inputs: &Path, id: &str) -> serde_json::Value {
         .arg(&findings)
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{id}: {}", String::from_utf8_lossy(&run.stderr));
-    let all: serde_json::Value = serde_json::from_slice(&std::fs::read(&findings).unwrap()).unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{id}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let all: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&findings).unwrap()).unwrap();
     let finding = all["investigations"]
         .as_array()
         .unwrap()
@@ -72,11 +78,17 @@ fn every_investigation_fires_on_its_fixtures_and_stays_quiet_on_look_alikes() {
             continue;
         }
         let fired = run_on(&root.join("fires"), id);
-        assert!(fired["row_count"].as_u64().unwrap() > 0, "{id} did not fire on its fixtures");
+        assert!(
+            fired["row_count"].as_u64().unwrap() > 0,
+            "{id} did not fire on its fixtures"
+        );
         if let Ok(expect) = std::fs::read_to_string(root.join("expect.txt")) {
             let rows = fired["rows"].to_string();
             for needle in expect.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                assert!(rows.contains(needle), "{id}: findings lack {needle:?}: {rows}");
+                assert!(
+                    rows.contains(needle),
+                    "{id}: findings lack {needle:?}: {rows}"
+                );
             }
         }
         let quiet = run_on(&root.join("quiet"), id);
@@ -86,7 +98,10 @@ fn every_investigation_fires_on_its_fixtures_and_stays_quiet_on_look_alikes() {
             quiet["rows"]
         );
     }
-    assert!(missing.is_empty(), "investigations without fires/ and quiet/ fixtures: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "investigations without fires/ and quiet/ fixtures: {missing:?}"
+    );
 }
 
 #[test]
@@ -118,15 +133,33 @@ fn lint_names_the_file_and_the_problem() {
         b"-- id: broken\n-- title: t\n-- severity: low\n-- category: c\n-- source: cloudtrail\n\
 -- description: d\n-- next: n\nSELECT nope FROM events ORDER BY 1\n",
     );
-    let output = rootlens().args(["queries", "lint"]).arg(dir.path().join("bad")).output().unwrap();
+    let output = rootlens()
+        .args(["queries", "lint"])
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("no-order.sql: the query has no ORDER BY"), "{stdout}");
-    assert!(stdout.contains("no-columns.sql: rows lack a `account_id` column"), "{stdout}");
+    assert!(
+        stdout.contains("no-order.sql: the query has no ORDER BY"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no-columns.sql: rows lack a `account_id` column"),
+        "{stdout}"
+    );
     assert!(stdout.contains("broken.sql: SQL error"), "{stdout}");
 
-    write(dir.path(), "header/x.sql", b"-- id: x\n-- severity: urgent\nSELECT 1\n");
-    let output = rootlens().args(["queries", "lint"]).arg(dir.path().join("header")).output().unwrap();
+    write(
+        dir.path(),
+        "header/x.sql",
+        b"-- id: x\n-- severity: urgent\nSELECT 1\n",
+    );
+    let output = rootlens()
+        .args(["queries", "lint"])
+        .arg(dir.path().join("header"))
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("x.sql"));
 }

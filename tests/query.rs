@@ -15,7 +15,12 @@ fn hostile_case(dir: &Path) -> PathBuf {
     escape["userAgent"] = json!("evil\u{1b}]0;owned\u{7}\u{1b}[2J agent");
     let path = write(dir, "hostile.json", &records(&[formula, escape]));
     let db = dir.join("case.duckdb");
-    rootlens().args(["ingest", "--db"]).arg(&db).arg(&path).assert().code(0);
+    rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&path)
+        .assert()
+        .code(0);
     db
 }
 
@@ -64,7 +69,10 @@ fn sql_errors_are_plain_and_exit_2() {
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
-    assert!(!dir.path().join("nope.duckdb").exists(), "a read-only query must not create a case");
+    assert!(
+        !dir.path().join("nope.duckdb").exists(),
+        "a read-only query must not create a case"
+    );
 }
 
 #[test]
@@ -77,7 +85,10 @@ fn csv_output_neutralises_formulas_but_not_numbers() {
         .arg("SELECT user_agent, -1 AS n FROM events WHERE event_id = 'x-1'")
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "user_agent,n\n'=cmd|' /C calc'!A0,-1\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "user_agent,n\n'=cmd|' /C calc'!A0,-1\n"
+    );
 }
 
 #[test]
@@ -123,8 +134,14 @@ fn table_output_escapes_terminal_control_sequences() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
-    assert!(stdout.contains("evil\\u{1b}]0;owned\\u{7}\\u{1b}[2J agent"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("evil\\u{1b}]0;owned\\u{7}\\u{1b}[2J agent"),
+        "{stdout}"
+    );
     assert!(stdout.contains("(1 row)"));
 }
 
@@ -135,20 +152,44 @@ fn views_answer_the_common_questions() {
     root_login["userIdentity"] = json!({"type": "Root", "principalId": PROD, "arn": format!("arn:aws:iam::{PROD}:root"), "accountId": PROD});
     root_login["eventType"] = json!("AwsConsoleSignIn");
     root_login["responseElements"] = json!({"ConsoleLogin": "Success"});
-    root_login["additionalEventData"] = json!({"MFAUsed": "No", "LoginTo": "https://console.aws.amazon.com/"});
+    root_login["additionalEventData"] =
+        json!({"MFAUsed": "No", "LoginTo": "https://console.aws.amazon.com/"});
     // Look-alikes CIS 4.3 excludes: a service acting for root, and a service event.
-    let mut on_behalf = event("r-2", PROD, "DescribeTrustedAdvisorChecks", "2024-05-27T10:05:00Z");
-    on_behalf["userIdentity"] = json!({"type": "Root", "accountId": PROD, "invokedBy": "support.amazonaws.com"});
-    let mut service_event = event("r-3", PROD, "SharedSnapshotCopyInitiated", "2024-05-27T10:06:00Z");
+    let mut on_behalf = event(
+        "r-2",
+        PROD,
+        "DescribeTrustedAdvisorChecks",
+        "2024-05-27T10:05:00Z",
+    );
+    on_behalf["userIdentity"] =
+        json!({"type": "Root", "accountId": PROD, "invokedBy": "support.amazonaws.com"});
+    let mut service_event = event(
+        "r-3",
+        PROD,
+        "SharedSnapshotCopyInitiated",
+        "2024-05-27T10:06:00Z",
+    );
     service_event["userIdentity"] = json!({"type": "Root", "accountId": PROD});
     service_event["eventType"] = json!("AwsServiceEvent");
-    let path = write(dir.path(), "root.json", &records(&[root_login, on_behalf, service_event]));
+    let path = write(
+        dir.path(),
+        "root.json",
+        &records(&[root_login, on_behalf, service_event]),
+    );
     let db = dir.path().join("case.duckdb");
-    rootlens().args(["ingest", "--db"]).arg(&db).arg(&path).assert().code(0);
+    rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&path)
+        .assert()
+        .code(0);
 
     assert_eq!(sql(&db, "SELECT event_id FROM root_activity"), [["r-1"]]);
     assert_eq!(
-        sql(&db, "SELECT user_name, result, mfa_used, mfa_used_bool, federated FROM console_logins"),
+        sql(
+            &db,
+            "SELECT user_name, result, mfa_used, mfa_used_bool, federated FROM console_logins"
+        ),
         [["root", "Success", "No", "false", "false"]]
     );
 }
@@ -158,7 +199,14 @@ fn schema_documents_the_tables() {
     let output = rootlens().arg("schema").output().unwrap();
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    for needle in ["CREATE TABLE IF NOT EXISTS events", "session_mfa", "credential_report", "load_errors", "VIEW root_activity", "VIEW console_logins"] {
+    for needle in [
+        "CREATE TABLE IF NOT EXISTS events",
+        "session_mfa",
+        "credential_report",
+        "load_errors",
+        "VIEW root_activity",
+        "VIEW console_logins",
+    ] {
         assert!(text.contains(needle), "schema output lacks {needle}");
     }
 }

@@ -24,7 +24,10 @@ fn ingest_sample(dir: &Path) -> PathBuf {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     // README.md, generate.py and unrelated/notes.txt are not logs: recorded as skipped.
-    assert!(stderr.contains("0 partial, 0 failed, 3 skipped"), "{stderr}");
+    assert!(
+        stderr.contains("0 partial, 0 failed, 3 skipped"),
+        "{stderr}"
+    );
     db
 }
 
@@ -38,7 +41,12 @@ fn run_all(db: &Path, extra: &[&str]) -> Value {
         .arg(&findings)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&std::fs::read(findings).unwrap()).unwrap()
 }
 
@@ -57,8 +65,17 @@ fn sample_data_loads_completely() {
     let db = ingest_sample(dir.path());
     // 4049 distinct records plus 2 Insight events (sample-data/README.md).
     assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "4051");
-    assert_eq!(scalar(&db, "SELECT count(*) FROM events WHERE is_insight"), "2");
-    assert_eq!(scalar(&db, "SELECT count(DISTINCT source_id) FROM credential_report"), "3");
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM events WHERE is_insight"),
+        "2"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(DISTINCT source_id) FROM credential_report"
+        ),
+        "3"
+    );
     assert_eq!(scalar(&db, "SELECT count(*) FROM digests"), "8");
 }
 
@@ -76,8 +93,14 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
         );
     };
     // a. failed root sign-ins, b. root sign-in without MFA from a new network.
-    has("root-failed-signin-burst", "36db10bb-c91e-4c8f-aa4e-4a9808604afa");
-    has("root-signin-without-mfa", "8c0123ad-3941-42e7-9d38-d1ae7e0ca739");
+    has(
+        "root-failed-signin-burst",
+        "36db10bb-c91e-4c8f-aa4e-4a9808604afa",
+    );
+    has(
+        "root-signin-without-mfa",
+        "8c0123ad-3941-42e7-9d38-d1ae7e0ca739",
+    );
     // c. root access key created, then used from the CLI.
     has("root-access-key-created", "AKIAEXAMPLEROOTKEY01");
     has("root-long-term-key-used", "AKIAEXAMPLEROOTKEY01");
@@ -86,7 +109,10 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
     has("cis-4.4-iam-policy-changes", "AdministratorAccess");
     has("credentials-for-another-principal", "svc-backup");
     // e. defense evasion; f. the silence after it.
-    has("cloudtrail-tampering", "00fcec26-2714-474b-a085-2202a94728c9");
+    has(
+        "cloudtrail-tampering",
+        "00fcec26-2714-474b-a085-2202a94728c9",
+    );
     has("guardduty-tampering", "DeleteDetector");
     has("coverage-gaps", "00fcec26-2714-474b-a085-2202a94728c9");
     // g. the after-report shows use that CloudTrail did not record.
@@ -101,7 +127,10 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
         .filter(|f| f["severity"] == "high" || f["severity"] == "critical")
         .map(|f| f["id"].as_str().unwrap().to_string())
         .collect();
-    assert!(loud.is_empty(), "high-severity findings in the quiet weeks: {loud:?}");
+    assert!(
+        loud.is_empty(),
+        "high-severity findings in the quiet weeks: {loud:?}"
+    );
 }
 
 /// One line per investigation: id, severity, row count and the event ids it reports.
@@ -113,7 +142,9 @@ fn snapshot(all: &Value) -> String {
             for key in ["event_id", "event_ids"] {
                 match &row[key] {
                     Value::String(id) => ids.push(id.clone()),
-                    Value::Array(list) => ids.extend(list.iter().filter_map(|v| v.as_str().map(String::from))),
+                    Value::Array(list) => {
+                        ids.extend(list.iter().filter_map(|v| v.as_str().map(String::from)))
+                    }
                     _ => {}
                 }
             }
@@ -140,6 +171,10 @@ fn sample_findings_match_the_snapshot() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &got).unwrap();
     }
-    let want = std::fs::read_to_string(&path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
-    assert_eq!(got, want, "findings differ from tests/snapshots/sample-findings.txt");
+    let want =
+        std::fs::read_to_string(&path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
+    assert_eq!(
+        got, want,
+        "findings differ from tests/snapshots/sample-findings.txt"
+    );
 }

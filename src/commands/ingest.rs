@@ -5,9 +5,9 @@ use crate::ingest::{self, IngestOptions};
 use crate::{store, ExitStatus};
 
 pub fn run(args: IngestArgs) -> Result<ExitStatus> {
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    });
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let conn = store::open_for_writing(&args.case.db)?;
     let options = IngestOptions {
         inputs: args.inputs,

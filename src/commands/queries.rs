@@ -12,8 +12,16 @@ pub fn run(action: QueriesAction) -> Result<ExitStatus> {
             let (all, _) = queries::library(library.queries.as_deref())?;
             let mut list: Vec<_> = all.values().collect();
             list.sort_by(|a, b| {
-                (a.header.category.as_str(), std::cmp::Reverse(a.header.severity), a.header.id.as_str())
-                    .cmp(&(b.header.category.as_str(), std::cmp::Reverse(b.header.severity), b.header.id.as_str()))
+                (
+                    a.header.category.as_str(),
+                    std::cmp::Reverse(a.header.severity),
+                    a.header.id.as_str(),
+                )
+                    .cmp(&(
+                        b.header.category.as_str(),
+                        std::cmp::Reverse(b.header.severity),
+                        b.header.id.as_str(),
+                    ))
             });
             for inv in list {
                 println!(
@@ -58,14 +66,23 @@ fn describe(inv: &Investigation) -> String {
         out.push_str(&format!("see: {reference}\n"));
     }
     for p in &h.params {
-        out.push_str(&format!("param {} = {} ({}): {}\n", p.name, p.default, p.kind.as_str(), p.description));
+        out.push_str(&format!(
+            "param {} = {} ({}): {}\n",
+            p.name,
+            p.default,
+            p.kind.as_str(),
+            p.description
+        ));
     }
     out.push_str(&format!("\n{}\n", inv.sql));
     sanitize_lines(&out)
 }
 
 fn sanitize_lines(text: &str) -> String {
-    text.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
+    text.split('\n')
+        .map(sanitize)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Columns every row of an investigation must carry so an analyst can follow it up: the
@@ -90,20 +107,39 @@ fn lint(dir: Option<&std::path::Path>) -> Result<ExitStatus> {
     for inv in &investigations {
         let mut complain = |what: String| problems.push(format!("{}: {}", inv.origin, what));
         if !inv.sql.to_ascii_uppercase().contains("ORDER BY") {
-            complain("the query has no ORDER BY: findings must come in a deterministic order".into());
+            complain(
+                "the query has no ORDER BY: findings must come in a deterministic order".into(),
+            );
         }
         for param in &inv.header.params {
-            if let Err(e) = conn.execute_batch(&set_variable(&param.name, &param.default, param.kind.as_sql())) {
-                complain(format!("default of parameter {} is not a valid {}: {e}", param.name, param.kind.as_str()));
+            if let Err(e) = conn.execute_batch(&set_variable(
+                &param.name,
+                &param.default,
+                param.kind.as_sql(),
+            )) {
+                complain(format!(
+                    "default of parameter {} is not a valid {}: {e}",
+                    param.name,
+                    param.kind.as_str()
+                ));
             }
         }
-        match conn.prepare(&format!("DESCRIBE ({})", inv.sql)).and_then(|mut stmt| {
-            stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
-        }) {
+        match conn
+            .prepare(&format!("DESCRIBE ({})", inv.sql))
+            .and_then(|mut stmt| {
+                stmt.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()
+            }) {
             Ok(columns) => {
                 for alternatives in required_columns(inv.header.source) {
-                    if !alternatives.iter().any(|c| columns.iter().any(|have| have == c)) {
-                        complain(format!("rows lack a `{}` column", alternatives.join("` or `")));
+                    if !alternatives
+                        .iter()
+                        .any(|c| columns.iter().any(|have| have == c))
+                    {
+                        complain(format!(
+                            "rows lack a `{}` column",
+                            alternatives.join("` or `")
+                        ));
                     }
                 }
                 if let Err(e) = conn.execute_batch(&inv.sql) {
@@ -116,6 +152,14 @@ fn lint(dir: Option<&std::path::Path>) -> Result<ExitStatus> {
     for problem in &problems {
         println!("{}", sanitize(problem));
     }
-    println!("{} investigations checked, {} problems", investigations.len(), problems.len());
-    Ok(if problems.is_empty() { ExitStatus::Success } else { ExitStatus::Error })
+    println!(
+        "{} investigations checked, {} problems",
+        investigations.len(),
+        problems.len()
+    );
+    Ok(if problems.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    })
 }

@@ -20,7 +20,8 @@ pub fn run(args: QueryArgs) -> Result<ExitStatus> {
         store::open_read_only(&args.case.db)?
     };
     // Prepare the statement as written first, so an error is reported against the user's SQL.
-    conn.prepare(sql).map_err(|e| anyhow::anyhow!("SQL error: {e}"))?;
+    conn.prepare(sql)
+        .map_err(|e| anyhow::anyhow!("SQL error: {e}"))?;
 
     let stdout = io::stdout();
     let to_terminal = stdout.is_terminal();
@@ -29,9 +30,9 @@ pub fn run(args: QueryArgs) -> Result<ExitStatus> {
         OutputFormat::Json | OutputFormat::Ndjson => {
             // DuckDB renders each row as JSON itself: nested and JSON columns stay structured.
             let wrapped = format!("SELECT to_json(q)::VARCHAR FROM ({sql}) AS q");
-            let mut stmt = conn
-                .prepare(&wrapped)
-                .map_err(|e| anyhow::anyhow!("--format json needs a query that returns rows: {e}"))?;
+            let mut stmt = conn.prepare(&wrapped).map_err(|e| {
+                anyhow::anyhow!("--format json needs a query that returns rows: {e}")
+            })?;
             let mut rows = stmt.query([])?;
             let array = matches!(args.format, OutputFormat::Json);
             let mut first = true;
@@ -53,7 +54,9 @@ pub fn run(args: QueryArgs) -> Result<ExitStatus> {
         }
         OutputFormat::Table | OutputFormat::Csv => {
             let mut stmt = conn.prepare(sql)?;
-            let batches = stmt.stream_arrow([]).map_err(|e| anyhow::anyhow!("SQL error: {e}"))?;
+            let batches = stmt
+                .stream_arrow([])
+                .map_err(|e| anyhow::anyhow!("SQL error: {e}"))?;
             let header: Vec<String> = batches
                 .get_schema()
                 .fields()

@@ -26,7 +26,11 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
         write_findings(&result, path)?;
         eprintln!("findings: {}", path.display());
     }
-    let failed: Vec<_> = result.investigations.iter().filter(|f| f.status == "error").collect();
+    let failed: Vec<_> = result
+        .investigations
+        .iter()
+        .filter(|f| f.status == "error")
+        .collect();
     for finding in &failed {
         eprintln!(
             "rootlens: investigation {} failed: {}",
@@ -41,17 +45,35 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
         .fail_on
         .map(|level| result.at_or_above(level.severity()).count() > 0)
         .unwrap_or(false);
-    Ok(if over_threshold { ExitStatus::Findings } else { ExitStatus::Success })
+    Ok(if over_threshold {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// Severity, rows, id and title, most severe first; investigations without rows last.
 fn print_summary(result: &RunResult, out: &mut impl Write) -> Result<()> {
     let mut order: Vec<_> = result.investigations.iter().collect();
-    order.sort_by_key(|f| (f.row_count == 0, std::cmp::Reverse(f.severity), f.id.clone()));
+    order.sort_by_key(|f| {
+        (
+            f.row_count == 0,
+            std::cmp::Reverse(f.severity),
+            f.id.clone(),
+        )
+    });
     let id_width = order.iter().map(|f| f.id.len()).max().unwrap_or(2).max(2);
-    writeln!(out, "{:<8}  {:>6}  {:<id_width$}  title", "severity", "rows", "id")?;
+    writeln!(
+        out,
+        "{:<8}  {:>6}  {:<id_width$}  title",
+        "severity", "rows", "id"
+    )?;
     for finding in order {
-        let rows = if finding.status == "error" { "error".to_string() } else { finding.row_count.to_string() };
+        let rows = if finding.status == "error" {
+            "error".to_string()
+        } else {
+            finding.row_count.to_string()
+        };
         writeln!(
             out,
             "{:<8}  {:>6}  {:<id_width$}  {}",
@@ -61,13 +83,23 @@ fn print_summary(result: &RunResult, out: &mut impl Write) -> Result<()> {
             sanitize(&finding.title)
         )?;
     }
-    let with_rows = result.investigations.iter().filter(|f| f.row_count > 0).count();
-    writeln!(out, "{} investigations, {} with findings", result.investigations.len(), with_rows)?;
+    let with_rows = result
+        .investigations
+        .iter()
+        .filter(|f| f.row_count > 0)
+        .count();
+    writeln!(
+        out,
+        "{} investigations, {} with findings",
+        result.investigations.len(),
+        with_rows
+    )?;
     Ok(())
 }
 
 pub fn write_findings(result: &RunResult, path: &std::path::Path) -> Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     serde_json::to_writer_pretty(&mut writer, result)?;
     writer.flush()?;

@@ -48,7 +48,11 @@ pub struct Record<'a> {
     pub error_message: Option<Text<'a>>,
     #[serde(rename = "readOnly", default, deserialize_with = "flexible_bool")]
     pub read_only: Option<bool>,
-    #[serde(rename = "managementEvent", default, deserialize_with = "flexible_bool")]
+    #[serde(
+        rename = "managementEvent",
+        default,
+        deserialize_with = "flexible_bool"
+    )]
     pub management_event: Option<bool>,
     #[serde(rename = "requestID", borrow)]
     pub request_id: Option<Text<'a>>,
@@ -119,7 +123,11 @@ pub struct SessionIssuer<'a> {
 
 #[derive(Deserialize, Default)]
 pub struct SessionAttributes<'a> {
-    #[serde(rename = "mfaAuthenticated", default, deserialize_with = "flexible_bool")]
+    #[serde(
+        rename = "mfaAuthenticated",
+        default,
+        deserialize_with = "flexible_bool"
+    )]
     pub mfa_authenticated: Option<bool>,
     #[serde(rename = "creationDate", borrow)]
     pub creation_date: Option<Text<'a>>,
@@ -178,7 +186,10 @@ impl Record<'_> {
 
 /// Parses one record and calls `visit` with it and the text to keep as `raw`. A console
 /// Event-history item is unwrapped: the record inside `CloudTrailEvent` is what is kept.
-pub fn visit_record<T>(bytes: &[u8], visit: impl FnOnce(&Record<'_>, &str) -> T) -> Result<T, String> {
+pub fn visit_record<T>(
+    bytes: &[u8],
+    visit: impl FnOnce(&Record<'_>, &str) -> T,
+) -> Result<T, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "invalid UTF-8 (byte 0x{:02x} at byte {} of the record)",
@@ -304,9 +315,11 @@ pub fn split_document<R: BufRead>(
                                         ),
                                     ))
                                 }
-                                None => return Err(structural(stream.error(format!(
-                                    "the data ends after \"{key}\" (truncated file?)"
-                                )))),
+                                None => {
+                                    return Err(structural(stream.error(format!(
+                                        "the data ends after \"{key}\" (truncated file?)"
+                                    ))))
+                                }
                             }
                             if !stream.open_container(b'[', b']').map_err(structural)? {
                                 loop {
@@ -351,7 +364,10 @@ pub fn split_document<R: BufRead>(
             // record; pretty-printed records one after another are read value by value.
             let one_per_line = !first.trim_ascii().contains(&b'\n');
             emit(&mut JsonStream::new(first.trim_ascii()), &mut index)?;
-            let mut lines = Lines { stream, one_per_line };
+            let mut lines = Lines {
+                stream,
+                one_per_line,
+            };
             loop {
                 match lines.stream.peek_non_ws().map_err(structural)? {
                     None => return Ok(DocumentKind::Lines),
@@ -409,7 +425,9 @@ impl<R: BufRead> RecordSource for Lines<'_, R> {
     }
     fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
         if self.one_per_line {
-            self.stream.read_line(out, MAX_RECORD_BYTES).map_err(structural)?;
+            self.stream
+                .read_line(out, MAX_RECORD_BYTES)
+                .map_err(structural)?;
             let trimmed = out.trim_ascii_end().len();
             out.truncate(trimmed);
             Ok(())
@@ -462,9 +480,17 @@ mod tests {
         assert_eq!(kind.unwrap(), DocumentKind::Array);
         assert_eq!(got.len(), 1);
 
-        let (kind, got) = split("{\"eventID\":\"a\"}\n{\"eventID\":\"b\"}\n\n{\"eventID\":\"c\"}\n");
+        let (kind, got) =
+            split("{\"eventID\":\"a\"}\n{\"eventID\":\"b\"}\n\n{\"eventID\":\"c\"}\n");
         assert_eq!(kind.unwrap(), DocumentKind::Lines);
-        assert_eq!(got, [r#"{"eventID":"a"}"#, r#"{"eventID":"b"}"#, r#"{"eventID":"c"}"#]);
+        assert_eq!(
+            got,
+            [
+                r#"{"eventID":"a"}"#,
+                r#"{"eventID":"b"}"#,
+                r#"{"eventID":"c"}"#
+            ]
+        );
 
         let (kind, got) = split(r#"{"NextToken":"x","Events":[{"CloudTrailEvent":"{}"}]}"#);
         assert_eq!(kind.unwrap(), DocumentKind::Lookup);
@@ -482,14 +508,25 @@ mod tests {
     fn a_broken_ndjson_line_is_one_bad_record() {
         let (kind, got) = split("{\"eventID\":\"a\"}\n{\"eventID\":\"b\n{\"eventID\":\"c\"}\r\n");
         assert_eq!(kind.unwrap(), DocumentKind::Lines);
-        assert_eq!(got, [r#"{"eventID":"a"}"#, r#"{"eventID":"b"#, r#"{"eventID":"c"}"#]);
+        assert_eq!(
+            got,
+            [
+                r#"{"eventID":"a"}"#,
+                r#"{"eventID":"b"#,
+                r#"{"eventID":"c"}"#
+            ]
+        );
     }
 
     #[test]
     fn records_that_is_not_an_array_is_an_error() {
         let (kind, _) = split(r#"{"Records":{"eventID":"a"}}"#);
         let err = kind.unwrap_err();
-        assert!(err.cause.contains("\"Records\" is not an array (found an object)"), "{err}");
+        assert!(
+            err.cause
+                .contains("\"Records\" is not an array (found an object)"),
+            "{err}"
+        );
         assert!(err.position.contains("byte 11"), "{err}");
     }
 
@@ -513,7 +550,14 @@ mod tests {
             assert_eq!(identity.kind.as_deref(), Some("Root"));
             (
                 r.read_only,
-                identity.session_context.as_ref().unwrap().attributes.as_ref().unwrap().mfa_authenticated,
+                identity
+                    .session_context
+                    .as_ref()
+                    .unwrap()
+                    .attributes
+                    .as_ref()
+                    .unwrap()
+                    .mfa_authenticated,
                 (r.console_login_result(), r.mfa_used()),
                 r.request_parameters.is_none(),
                 r.user_agent.as_deref().map(str::to_string),
@@ -540,8 +584,12 @@ mod tests {
 
     #[test]
     fn rejects_non_records_and_bad_bytes() {
-        assert!(visit_record(b"42", |_, _| ()).unwrap_err().contains("invalid record"));
-        assert!(visit_record(b"{}", |_, _| ()).unwrap_err().contains("not a CloudTrail record"));
+        assert!(visit_record(b"42", |_, _| ())
+            .unwrap_err()
+            .contains("invalid record"));
+        assert!(visit_record(b"{}", |_, _| ())
+            .unwrap_err()
+            .contains("not a CloudTrail record"));
         let err = visit_record(b"{\"eventID\":\"a\xff\"}", |_, _| ()).unwrap_err();
         assert!(err.contains("invalid UTF-8 (byte 0xff at byte 13"), "{err}");
     }

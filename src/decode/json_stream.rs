@@ -69,7 +69,10 @@ impl<R: BufRead> JsonStream<R> {
     }
 
     fn consume(&mut self, n: usize) -> Result<(), StreamError> {
-        let buf = self.reader.fill_buf().map_err(|e| io_error(self.offset, self.line, e))?;
+        let buf = self
+            .reader
+            .fill_buf()
+            .map_err(|e| io_error(self.offset, self.line, e))?;
         let taken = &buf[..n];
         self.line += memchr::memchr_iter(b'\n', taken).count() as u64;
         if let Some(capture) = self.capture.as_mut() {
@@ -91,7 +94,10 @@ impl<R: BufRead> JsonStream<R> {
             if buf.is_empty() {
                 return Ok(None);
             }
-            match buf.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            match buf
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            {
                 Some(pos) => {
                     let next = buf[pos];
                     self.consume(pos)?;
@@ -250,9 +256,7 @@ impl<R: BufRead> JsonStream<R> {
             out.extend_from_slice(&buf[..take]);
             self.consume(take)?;
             if out.len() - start_len > limit {
-                return Err(self.error(format!(
-                    "a single JSON value is larger than {limit} bytes"
-                )));
+                return Err(self.error(format!("a single JSON value is larger than {limit} bytes")));
             }
             if end.is_some() {
                 return Ok(());
@@ -264,7 +268,10 @@ impl<R: BufRead> JsonStream<R> {
     /// this way so that one broken line cannot swallow the lines after it.
     pub fn read_line(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), StreamError> {
         loop {
-            let buf = self.reader.fill_buf().map_err(|e| io_error(self.offset, self.line, e))?;
+            let buf = self
+                .reader
+                .fill_buf()
+                .map_err(|e| io_error(self.offset, self.line, e))?;
             if buf.is_empty() {
                 return Ok(());
             }
@@ -292,7 +299,11 @@ fn io_error(offset: u64, line: u64, err: io::Error) -> StreamError {
     } else {
         err.to_string()
     };
-    StreamError { offset, line, cause }
+    StreamError {
+        offset,
+        line,
+        cause,
+    }
 }
 
 pub fn describe_byte(b: u8) -> String {
@@ -328,7 +339,14 @@ mod tests {
         let got = values(r#" [ {"a":"x]}\"y"}, [1,[2]], "s\\", 12.5e3 , true,null ] "#).unwrap();
         assert_eq!(
             got,
-            vec![r#"{"a":"x]}\"y"}"#, "[1,[2]]", r#""s\\""#, "12.5e3", "true", "null"]
+            vec![
+                r#"{"a":"x]}\"y"}"#,
+                "[1,[2]]",
+                r#""s\\""#,
+                "12.5e3",
+                "true",
+                "null"
+            ]
         );
         assert!(values("[]").unwrap().is_empty());
     }

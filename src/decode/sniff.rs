@@ -62,9 +62,16 @@ pub fn name_promises_json(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    [".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
+    [
+        ".json",
+        ".json.gz",
+        ".ndjson",
+        ".ndjson.gz",
+        ".jsonl",
+        ".jsonl.gz",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
 }
 
 /// Stops reading once more than `limit` bytes came out of the decompressor.
@@ -87,7 +94,9 @@ impl<R: Read> Read for Capped<R> {
                 ))),
             };
         }
-        let want = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
+        let want = buf
+            .len()
+            .min(self.remaining.min(usize::MAX as u64) as usize);
         let n = self.inner.read(&mut buf[..want])?;
         self.remaining -= n as u64;
         Ok(n)
@@ -109,17 +118,18 @@ pub fn open(path: &Path, max_decompressed: u64) -> io::Result<(Compression, Inpu
         }
     }
     let file = File::open(path)?;
-    let (compression, inner): (Compression, Box<dyn Read + Send>) = if got == 2 && magic == GZIP_MAGIC {
-        let gz = MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, file));
-        let capped = Capped {
-            inner: gz,
-            remaining: max_decompressed,
-            limit: max_decompressed,
+    let (compression, inner): (Compression, Box<dyn Read + Send>) =
+        if got == 2 && magic == GZIP_MAGIC {
+            let gz = MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, file));
+            let capped = Capped {
+                inner: gz,
+                remaining: max_decompressed,
+                limit: max_decompressed,
+            };
+            (Compression::Gzip, Box::new(capped))
+        } else {
+            (Compression::None, Box::new(file))
         };
-        (Compression::Gzip, Box::new(capped))
-    } else {
-        (Compression::None, Box::new(file))
-    };
     Ok((compression, BufReader::with_capacity(READ_BUFFER, inner)))
 }
 
@@ -132,7 +142,11 @@ pub fn classify(input: &mut Input) -> io::Result<Content> {
         if buf.is_empty() {
             return Ok(Content::Empty);
         }
-        let head = if at_start { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf) } else { buf };
+        let head = if at_start {
+            buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf)
+        } else {
+            buf
+        };
         at_start = false;
         let Some(first) = head.iter().find(|b| !b.is_ascii_whitespace()) else {
             let len = buf.len();
@@ -190,7 +204,10 @@ mod tests {
             classify(&mut open(&path, 1 << 20).unwrap().1).unwrap()
         };
         assert_eq!(check("a.txt", b"  [1]"), Content::Json);
-        assert_eq!(check("b", b"\xEF\xBB\xBFuser,arn\r\n"), Content::CredentialReport);
+        assert_eq!(
+            check("b", b"\xEF\xBB\xBFuser,arn\r\n"),
+            Content::CredentialReport
+        );
         assert_eq!(check("c", b""), Content::Empty);
         assert!(matches!(check("d", b"hello"), Content::Other(_)));
         assert!(matches!(check("e", b"\x00\x01\x02"), Content::Other(r) if r.contains("binary")));
@@ -202,7 +219,10 @@ mod tests {
         assert_eq!(path_hint(digest), PathHint::Digest);
         let insight = Path::new("AWSLogs/o-abc/1/CloudTrail-Insight/eu-west-1/x.json.gz");
         assert_eq!(path_hint(insight), PathHint::Insight);
-        assert_eq!(path_hint(Path::new("AWSLogs/1/CloudTrail/x.json.gz")), PathHint::Plain);
+        assert_eq!(
+            path_hint(Path::new("AWSLogs/1/CloudTrail/x.json.gz")),
+            PathHint::Plain
+        );
         assert!(name_promises_json(Path::new("a/B.JSON.GZ")));
         assert!(!name_promises_json(Path::new("notes.txt")));
     }

@@ -40,7 +40,10 @@ fn fast_path(b: &[u8]) -> Option<i64> {
         // Keep microsecond precision; further digits are truncated.
         let mut scaled = 0i64;
         for i in 0..6 {
-            let digit = frac.get(i).filter(|_| i < len).map_or(0, |d| i64::from(d - b'0'));
+            let digit = frac
+                .get(i)
+                .filter(|_| i < len)
+                .map_or(0, |d| i64::from(d - b'0'));
             scaled = scaled * 10 + digit;
         }
         micros = scaled;
@@ -66,7 +69,11 @@ fn slow_path(text: &str) -> Option<i64> {
     if let Ok(with_offset) = DateTime::parse_from_rfc3339(text) {
         return Some(with_offset.timestamp_micros());
     }
-    for layout in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+    for layout in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
         if let Ok(with_offset) = DateTime::parse_from_str(text, layout) {
             return Some(with_offset.timestamp_micros());
         }
@@ -93,18 +100,46 @@ mod tests {
 
     #[test]
     fn parses_the_shapes_seen_in_exports() {
-        assert_eq!(at("2024-05-01T12:00:00Z").unwrap(), "2024-05-01 12:00:00.000000");
-        assert_eq!(at("2024-05-01 12:00:00").unwrap(), "2024-05-01 12:00:00.000000");
-        assert_eq!(at("2024-05-08T10:00:00.123Z").unwrap(), "2024-05-08 10:00:00.123000");
-        assert_eq!(at("2024-05-08T10:00:00.1234567Z").unwrap(), "2024-05-08 10:00:00.123456");
-        assert_eq!(at("2024-05-01T14:00:00+02:00").unwrap(), "2024-05-01 12:00:00.000000");
-        assert_eq!(at("2024-05-01 14:00:00+02:00").unwrap(), "2024-05-01 12:00:00.000000");
-        assert_eq!(at("2024-05-01T12:00:00").unwrap(), "2024-05-01 12:00:00.000000");
+        assert_eq!(
+            at("2024-05-01T12:00:00Z").unwrap(),
+            "2024-05-01 12:00:00.000000"
+        );
+        assert_eq!(
+            at("2024-05-01 12:00:00").unwrap(),
+            "2024-05-01 12:00:00.000000"
+        );
+        assert_eq!(
+            at("2024-05-08T10:00:00.123Z").unwrap(),
+            "2024-05-08 10:00:00.123000"
+        );
+        assert_eq!(
+            at("2024-05-08T10:00:00.1234567Z").unwrap(),
+            "2024-05-08 10:00:00.123456"
+        );
+        assert_eq!(
+            at("2024-05-01T14:00:00+02:00").unwrap(),
+            "2024-05-01 12:00:00.000000"
+        );
+        assert_eq!(
+            at("2024-05-01 14:00:00+02:00").unwrap(),
+            "2024-05-01 12:00:00.000000"
+        );
+        assert_eq!(
+            at("2024-05-01T12:00:00").unwrap(),
+            "2024-05-01 12:00:00.000000"
+        );
     }
 
     #[test]
     fn rejects_what_is_not_a_time() {
-        for bad in ["", "yesterday", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-05-01T25:00:00Z", "2024-05-01T12:00:00.Z"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "2024-05-01T25:00:00Z",
+            "2024-05-01T12:00:00.Z",
+        ] {
             assert_eq!(parse_utc_micros(bad), None, "{bad:?}");
         }
     }

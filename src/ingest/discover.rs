@@ -24,7 +24,10 @@ pub fn discover(inputs: &[PathBuf], exclude: &[PathBuf]) -> Result<Discovered> {
             bail!("input {} does not exist", input.display());
         }
     }
-    let excluded: Vec<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let excluded: Vec<PathBuf> = exclude
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
     let is_excluded = |path: &Path| {
         path.canonicalize()
             .map(|p| excluded.contains(&p))
@@ -53,7 +56,10 @@ pub fn discover(inputs: &[PathBuf], exclude: &[PathBuf]) -> Result<Discovered> {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| input.clone());
+                    let path = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| input.clone());
                     found.unreadable.push((path, format!("cannot list: {e}")));
                 }
             }

@@ -225,9 +225,15 @@ fn decode_credential_report(
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let time = if let Some(time) = credreport::report_time_from_file_name(name) {
-        ReportTime { time, source: "file_name" }
+        ReportTime {
+            time,
+            source: "file_name",
+        }
     } else if let Some(time) = settings.as_of {
-        ReportTime { time, source: "as_of" }
+        ReportTime {
+            time,
+            source: "as_of",
+        }
     } else {
         let modified = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
         ReportTime {
@@ -305,7 +311,11 @@ fn decode_cloudtrail(
                 return outcome.fail(DecodeError::new("the file", "the case writer stopped"));
             }
             if !outcome.errors.is_empty() {
-                outcome.status = if loaded == 0 { Status::Failed } else { Status::Partial };
+                outcome.status = if loaded == 0 {
+                    Status::Failed
+                } else {
+                    Status::Partial
+                };
                 outcome.reason = Some(format!(
                     "{} of {} records rejected; first: {}",
                     outcome.errors.len() as u64 + outcome.errors_dropped,

@@ -37,7 +37,9 @@ impl Severity {
     ];
 
     pub fn parse(text: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|s| s.as_str() == text.trim().to_ascii_lowercase())
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text.trim().to_ascii_lowercase())
     }
 
     pub fn as_str(self) -> &'static str {
@@ -169,17 +171,33 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
         }
         offset += line.len();
     }
-    let sql = text[sql_start..].trim().trim_end_matches(';').trim_end().to_string();
+    let sql = text[sql_start..]
+        .trim()
+        .trim_end_matches(';')
+        .trim_end()
+        .to_string();
     if sql.is_empty() {
         return Err("no SQL after the header".into());
     }
 
     let known = [
-        "id", "title", "severity", "category", "source", "mitre", "cis", "description", "next",
-        "references", "param",
+        "id",
+        "title",
+        "severity",
+        "category",
+        "source",
+        "mitre",
+        "cis",
+        "description",
+        "next",
+        "references",
+        "param",
     ];
     if let Some((key, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-        return Err(format!("unknown header key `{key}` (known: {})", known.join(", ")));
+        return Err(format!(
+            "unknown header key `{key}` (known: {})",
+            known.join(", ")
+        ));
     }
     let single = |key: &str| -> Result<Option<String>, String> {
         let mut values = fields.iter().filter(|(k, _)| k == key);
@@ -194,12 +212,20 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
     };
     let list = |value: Option<String>| -> Vec<String> {
         value
-            .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     };
 
     let id = required("id")?;
-    if !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.') {
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
         return Err(format!("id `{id}` may only hold a-z, 0-9, '-' and '.'"));
     }
     let severity_text = required("severity")?;
@@ -248,8 +274,14 @@ fn parse_param(text: &str) -> Result<Param, String> {
     let (default, rest) = rest.split_once('(').ok_or_else(bad)?;
     let (kind, description) = rest.split_once("):").ok_or_else(bad)?;
     let name = name.trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-        return Err(format!("parameter name `{name}` may only hold a-z, 0-9 and '_'"));
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(format!(
+            "parameter name `{name}` may only hold a-z, 0-9 and '_'"
+        ));
     }
     Ok(Param {
         name: name.to_string(),
@@ -312,11 +344,17 @@ SELECT 1;\n";
         assert!(parse(&without("title")).unwrap_err().contains("`title:`"));
         assert!(parse(&without("next")).unwrap_err().contains("`next:`"));
         let bad_severity = GOOD.replace("Critical", "urgent");
-        assert!(parse(&bad_severity).unwrap_err().contains("severity `urgent`"));
+        assert!(parse(&bad_severity)
+            .unwrap_err()
+            .contains("severity `urgent`"));
         let bad_key = GOOD.replace("-- cis:", "-- cys:");
-        assert!(parse(&bad_key).unwrap_err().contains("unknown header key `cys`"));
+        assert!(parse(&bad_key)
+            .unwrap_err()
+            .contains("unknown header key `cys`"));
         let bad_param = GOOD.replace("(interval)", "(duration)");
-        assert!(parse(&bad_param).unwrap_err().contains("unknown type `duration`"));
+        assert!(parse(&bad_param)
+            .unwrap_err()
+            .contains("unknown type `duration`"));
         let no_sql = GOOD.replace("SELECT 1;", "");
         assert!(parse(&no_sql).unwrap_err().contains("no SQL"));
         let twice = GOOD.replace("-- cis: 4.2", "-- cis: 4.2\n-- cis: 4.3");

@@ -50,7 +50,11 @@ pub fn built_in() -> Result<BTreeMap<String, Investigation>> {
         let investigation = Investigation::parse(text, origin.clone())
             .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         if let Some(other) = found.insert(investigation.header.id.clone(), investigation) {
-            bail!("{origin}: id `{}` is also used by {}", other.header.id, other.origin);
+            bail!(
+                "{origin}: id `{}` is also used by {}",
+                other.header.id,
+                other.origin
+            );
         }
     }
     Ok(found)
@@ -81,7 +85,10 @@ pub fn from_dir(dir: &Path) -> Result<Vec<Investigation>> {
         let origin = entry.path().display().to_string();
         let text = std::fs::read_to_string(entry.path())
             .with_context(|| format!("cannot read {origin}"))?;
-        found.push(Investigation::parse(&text, origin.clone()).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?);
+        found.push(
+            Investigation::parse(&text, origin.clone())
+                .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?,
+        );
     }
     Ok(found)
 }

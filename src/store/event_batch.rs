@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -193,7 +194,14 @@ impl EventBatchBuilder {
     }
 
     /// Adds one record. `raw` is the exact text of the record as found in the input.
-    pub fn push(&mut self, record: &Record<'_>, raw: &str, source_id: i32, index: u64, insight: bool) {
+    pub fn push(
+        &mut self,
+        record: &Record<'_>,
+        raw: &str,
+        source_id: i32,
+        index: u64,
+        insight: bool,
+    ) {
         let identity = record.user_identity.as_ref();
         let session = identity.and_then(|i| i.session_context.as_ref());
         let issuer = session.and_then(|s| s.session_issuer.as_ref());
@@ -215,32 +223,41 @@ impl EventBatchBuilder {
             self.min_time = Some(self.min_time.map_or(t, |m| m.min(t)));
             self.max_time = Some(self.max_time.map_or(t, |m| m.max(t)));
         }
-        self.event_source.append_option(record.event_source.as_deref());
+        self.event_source
+            .append_option(record.event_source.as_deref());
         self.event_name.append_option(record.event_name.as_deref());
         self.event_type.append_option(record.event_type.as_deref());
-        self.event_version.append_option(record.event_version.as_deref());
-        self.event_category.append_option(record.event_category.as_deref());
+        self.event_version
+            .append_option(record.event_version.as_deref());
+        self.event_category
+            .append_option(record.event_category.as_deref());
         self.aws_region.append_option(record.aws_region.as_deref());
         self.recipient_account_id
             .append_option(record.recipient_account_id.as_deref());
         self.source_ip.append_option(record.source_ip.as_deref());
         self.user_agent.append_option(record.user_agent.as_deref());
         self.error_code.append_option(record.error_code.as_deref());
-        self.error_message.append_option(record.error_message.as_deref());
+        self.error_message
+            .append_option(record.error_message.as_deref());
         self.read_only.append_option(record.read_only);
         self.management_event.append_option(record.management_event);
         self.request_id.append_option(record.request_id.as_deref());
-        self.shared_event_id.append_option(record.shared_event_id.as_deref());
-        self.user_type.append_option(identity.and_then(|i| i.kind.as_deref()));
-        self.user_arn.append_option(identity.and_then(|i| i.arn.as_deref()));
+        self.shared_event_id
+            .append_option(record.shared_event_id.as_deref());
+        self.user_type
+            .append_option(identity.and_then(|i| i.kind.as_deref()));
+        self.user_arn
+            .append_option(identity.and_then(|i| i.arn.as_deref()));
         self.user_account_id
             .append_option(identity.and_then(|i| i.account_id.as_deref()));
         self.principal_id
             .append_option(identity.and_then(|i| i.principal_id.as_deref()));
-        self.user_name.append_option(identity.and_then(|i| i.user_name.as_deref()));
+        self.user_name
+            .append_option(identity.and_then(|i| i.user_name.as_deref()));
         self.access_key_id
             .append_option(identity.and_then(|i| i.access_key_id.as_deref()));
-        self.invoked_by.append_option(identity.and_then(|i| i.invoked_by.as_deref()));
+        self.invoked_by
+            .append_option(identity.and_then(|i| i.invoked_by.as_deref()));
         self.identity_store_user.append_option(
             identity
                 .and_then(|i| i.on_behalf_of.as_ref())
@@ -253,8 +270,10 @@ impl EventBatchBuilder {
                 .and_then(|a| a.creation_date.as_deref())
                 .and_then(parse_utc_micros),
         );
-        self.session_issuer_type.append_option(issuer.and_then(|s| s.kind.as_deref()));
-        self.session_issuer_arn.append_option(issuer.and_then(|s| s.arn.as_deref()));
+        self.session_issuer_type
+            .append_option(issuer.and_then(|s| s.kind.as_deref()));
+        self.session_issuer_arn
+            .append_option(issuer.and_then(|s| s.arn.as_deref()));
         self.session_issuer_name
             .append_option(issuer.and_then(|s| s.user_name.as_deref()));
         self.console_login_result
@@ -268,8 +287,10 @@ impl EventBatchBuilder {
             .append_option(record.response_elements.map(|r| r.get()));
         self.additional_event_data
             .append_option(record.additional_event_data.map(|r| r.get()));
-        self.resources.append_option(record.resources.map(|r| r.get()));
-        self.tls_details.append_option(record.tls_details.map(|r| r.get()));
+        self.resources
+            .append_option(record.resources.map(|r| r.get()));
+        self.tls_details
+            .append_option(record.tls_details.map(|r| r.get()));
         self.raw.append_value(raw);
         self.source_id.append_value(source_id);
         self.record_index.append_value(index as i64);
@@ -300,7 +321,10 @@ mod tests {
         assert_eq!(a, event_key(Some("111"), Some("e1"), "{\"other\":1}"));
         assert_ne!(a, event_key(Some("222"), Some("e1"), "{}"));
         assert_ne!(a, event_key(Some("11"), Some("1e1"), "{}"));
-        assert_ne!(event_key(None, None, "{\"a\":1}"), event_key(None, None, "{\"a\":2}"));
+        assert_ne!(
+            event_key(None, None, "{\"a\":1}"),
+            event_key(None, None, "{\"a\":2}")
+        );
     }
 
     #[test]

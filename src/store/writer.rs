@@ -46,16 +46,24 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
         let account: Option<String> = row.get(0)?;
         let id: Option<String> = row.get(1)?;
         let raw: Option<String> = row.get(2)?;
-        event_keys.insert(event_key(account.as_deref(), id.as_deref(), raw.as_deref().unwrap_or("")));
+        event_keys.insert(event_key(
+            account.as_deref(),
+            id.as_deref(),
+            raw.as_deref().unwrap_or(""),
+        ));
     }
     let mut file_hashes = HashSet::new();
-    let mut stmt = conn.prepare("SELECT sha256 FROM sources WHERE status <> 'failed' AND sha256 IS NOT NULL")?;
+    let mut stmt =
+        conn.prepare("SELECT sha256 FROM sources WHERE status <> 'failed' AND sha256 IS NOT NULL")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         file_hashes.insert(row.get::<_, String>(0)?);
     }
-    let next_source_id: i32 =
-        conn.query_row("SELECT coalesce(max(source_id), 0) + 1 FROM sources", [], |r| r.get(0))?;
+    let next_source_id: i32 = conn.query_row(
+        "SELECT coalesce(max(source_id), 0) + 1 FROM sources",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(Existing {
         event_keys,
         file_hashes,
@@ -82,16 +90,25 @@ pub struct CaseWriter<'conn> {
 }
 
 impl<'conn> CaseWriter<'conn> {
-    pub fn new(conn: &'conn Connection, seen: HashSet<EventKey>, commit_every: u64) -> Result<Self> {
+    pub fn new(
+        conn: &'conn Connection,
+        seen: HashSet<EventKey>,
+        commit_every: u64,
+    ) -> Result<Self> {
         conn.execute_batch("BEGIN TRANSACTION")?;
         Ok(CaseWriter {
             conn,
             events: conn.appender("events")?,
             duplicates: conn.appender("duplicate_events")?,
-            duplicate_columns: ["event_id", "recipient_account_id", "source_id", "record_index"]
-                .iter()
-                .map(|name| event_batch::schema().index_of(name))
-                .collect::<Result<_, _>>()?,
+            duplicate_columns: [
+                "event_id",
+                "recipient_account_id",
+                "source_id",
+                "record_index",
+            ]
+            .iter()
+            .map(|name| event_batch::schema().index_of(name))
+            .collect::<Result<_, _>>()?,
             seen,
             file_keys: Vec::new(),
             file_counts: FileCounts::default(),
@@ -106,7 +123,11 @@ impl<'conn> CaseWriter<'conn> {
 
     /// Appends the events of a batch that are not in the case yet.
     pub fn append(&mut self, batch: EventBatch) -> Result<()> {
-        let keep: Vec<bool> = batch.keys.iter().map(|key| self.seen.insert(*key)).collect();
+        let keep: Vec<bool> = batch
+            .keys
+            .iter()
+            .map(|key| self.seen.insert(*key))
+            .collect();
         let kept = keep.iter().filter(|k| **k).count();
         for (key, _) in batch.keys.iter().zip(&keep).filter(|(_, k)| **k) {
             self.file_keys.push(*key);
@@ -121,7 +142,8 @@ impl<'conn> CaseWriter<'conn> {
         }
         if kept < keep.len() {
             let dropped: BooleanArray = keep.iter().map(|k| Some(!k)).collect();
-            let dropped = filter_record_batch(&batch.rows, &dropped)?.project(&self.duplicate_columns)?;
+            let dropped =
+                filter_record_batch(&batch.rows, &dropped)?.project(&self.duplicate_columns)?;
             self.duplicates.append_record_batch(dropped)?;
         }
         let rows = if kept == keep.len() {
@@ -151,8 +173,10 @@ impl<'conn> CaseWriter<'conn> {
             self.duplicates.flush()?;
             self.conn
                 .execute("DELETE FROM events WHERE source_id = ?", [source_id])?;
-            self.conn
-                .execute("DELETE FROM duplicate_events WHERE source_id = ?", [source_id])?;
+            self.conn.execute(
+                "DELETE FROM duplicate_events WHERE source_id = ?",
+                [source_id],
+            )?;
             for key in &keys {
                 self.seen.remove(key);
             }
@@ -165,8 +189,10 @@ impl<'conn> CaseWriter<'conn> {
                    (SELECT source_id FROM sources WHERE sha256 = ? AND status = 'failed')",
                 [sha],
             )?;
-            self.conn
-                .execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", [sha])?;
+            self.conn.execute(
+                "DELETE FROM sources WHERE sha256 = ? AND status = 'failed'",
+                [sha],
+            )?;
         }
         if let Some((report, time)) = &outcome.credential_report {
             counts.added = self.insert_credential_report(source_id, report, time)?;
@@ -187,7 +213,10 @@ impl<'conn> CaseWriter<'conn> {
                 params![
                     source_id,
                     path,
-                    format!("{} more errors of this file not listed", outcome.errors_dropped)
+                    format!(
+                        "{} more errors of this file not listed",
+                        outcome.errors_dropped
+                    )
                 ],
             )?;
         }
@@ -211,7 +240,9 @@ impl<'conn> CaseWriter<'conn> {
             ],
         )?;
         self.uncommitted_events += counts.added;
-        if self.uncommitted_events >= self.commit_every || self.last_commit.elapsed() >= COMMIT_INTERVAL {
+        if self.uncommitted_events >= self.commit_every
+            || self.last_commit.elapsed() >= COMMIT_INTERVAL
+        {
             self.commit()?;
         }
         Ok(counts)
@@ -259,7 +290,12 @@ impl<'conn> CaseWriter<'conn> {
 
     fn insert_digest(&self, source_id: i32, text: &str, region: Option<&str>) -> Result<()> {
         let digest: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-        let field = |name: &str| digest.get(name).and_then(|v| v.as_str()).map(str::to_string);
+        let field = |name: &str| {
+            digest
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
         let time = |name: &str| {
             field(name)
                 .as_deref()
