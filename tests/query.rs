@@ -31,7 +31,7 @@ fn query_is_read_only_unless_asked() {
     let output = rootlens()
         .args(["query", "--db"])
         .arg(&db)
-        .arg("DELETE FROM events")
+        .arg("DELETE FROM event_records")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -200,7 +200,8 @@ fn schema_documents_the_tables() {
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     for needle in [
-        "CREATE TABLE IF NOT EXISTS events",
+        "CREATE TABLE IF NOT EXISTS event_records",
+        "VIEW events AS",
         "session_mfa",
         "credential_report",
         "load_errors",

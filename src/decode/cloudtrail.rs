@@ -2,7 +2,8 @@
 //! Event-history / `LookupEvents` exports (record as a string in `CloudTrailEvent`), digests.
 //!
 //! `split_document` walks a document and hands out each record's exact bytes; `visit_record`
-//! parses one record into typed, borrowed fields. Free-form parts stay raw JSON text.
+//! parses one record into typed, borrowed fields. Free-form parts are not parsed: the case keeps
+//! the record's text and reads them from it.
 
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -60,16 +61,10 @@ pub struct Record<'a> {
     pub shared_event_id: Option<Text<'a>>,
     #[serde(rename = "userIdentity", borrow)]
     pub user_identity: Option<UserIdentity<'a>>,
-    #[serde(rename = "requestParameters", borrow)]
-    pub request_parameters: Option<&'a RawValue>,
     #[serde(rename = "responseElements", borrow)]
     pub response_elements: Option<&'a RawValue>,
     #[serde(rename = "additionalEventData", borrow)]
     pub additional_event_data: Option<&'a RawValue>,
-    #[serde(borrow)]
-    pub resources: Option<&'a RawValue>,
-    #[serde(rename = "tlsDetails", borrow)]
-    pub tls_details: Option<&'a RawValue>,
     /// Console Event-history / LookupEvents items carry the real record as a JSON string.
     #[serde(rename = "CloudTrailEvent", borrow)]
     pub cloudtrail_event: Option<Text<'a>>,
@@ -544,7 +539,7 @@ mod tests {
             "sessionContext":{"attributes":{"mfaAuthenticated":"false"}}},
             "requestParameters":null,"responseElements":{"ConsoleLogin":"Success"},
             "additionalEventData":{"MFAUsed":"YES"},"userAgent":"a \"quoted\" agent"}"#;
-        let (read_only, mfa, login, params, ua) = visit_record(text.as_bytes(), |r, raw| {
+        let (read_only, mfa, login, ua) = visit_record(text.as_bytes(), |r, raw| {
             assert_eq!(raw, text);
             let identity = r.user_identity.as_ref().unwrap();
             assert_eq!(identity.kind.as_deref(), Some("Root"));
@@ -559,7 +554,6 @@ mod tests {
                     .unwrap()
                     .mfa_authenticated,
                 (r.console_login_result(), r.mfa_used()),
-                r.request_parameters.is_none(),
                 r.user_agent.as_deref().map(str::to_string),
             )
         })
@@ -567,7 +561,6 @@ mod tests {
         assert_eq!(read_only, Some(true));
         assert_eq!(mfa, Some(false));
         assert_eq!(login, (Some("Success".into()), Some("YES".into())));
-        assert!(params);
         assert_eq!(ua.as_deref(), Some("a \"quoted\" agent"));
     }
 

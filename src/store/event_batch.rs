@@ -1,4 +1,4 @@
-//! Column builders for the `events` table: decoder threads fill Arrow arrays, the single
+//! Column builders for the `event_records` table: decoder threads fill Arrow arrays, the single
 //! writer hands whole batches to DuckDB's appender.
 
 use std::sync::Arc;
@@ -61,7 +61,7 @@ macro_rules! event_columns {
             }
         }
 
-        /// The Arrow schema matching `events` column for column.
+        /// The Arrow schema matching `event_records` column for column.
         pub fn schema() -> SchemaRef {
             Arc::new(Schema::new(vec![
                 $( Field::new(stringify!($name), <$builder>::arrow_type(), true), )*
@@ -105,11 +105,6 @@ event_columns! {
     console_login_result: StringBuilder,
     mfa_used: StringBuilder,
     is_insight: BooleanBuilder,
-    request_parameters: StringBuilder,
-    response_elements: StringBuilder,
-    additional_event_data: StringBuilder,
-    resources: StringBuilder,
-    tls_details: StringBuilder,
     raw: StringBuilder,
     source_id: Int32Builder,
     record_index: Int64Builder,
@@ -281,16 +276,6 @@ impl EventBatchBuilder {
         self.mfa_used.append_option(record.mfa_used());
         let insight = insight || record.event_type.as_deref() == Some("AwsCloudTrailInsight");
         self.is_insight.append_value(insight);
-        self.request_parameters
-            .append_option(record.request_parameters.map(|r| r.get()));
-        self.response_elements
-            .append_option(record.response_elements.map(|r| r.get()));
-        self.additional_event_data
-            .append_option(record.additional_event_data.map(|r| r.get()));
-        self.resources
-            .append_option(record.resources.map(|r| r.get()));
-        self.tls_details
-            .append_option(record.tls_details.map(|r| r.get()));
         self.raw.append_value(raw);
         self.source_id.append_value(source_id);
         self.record_index.append_value(index as i64);

@@ -35,8 +35,10 @@ CREATE TABLE IF NOT EXISTS load_errors (
     snippet   VARCHAR     -- at most a few hundred bytes around the problem, lossily decoded
 );
 
--- One row per CloudTrail record, stored once per (event_id, recipient_account_id).
-CREATE TABLE IF NOT EXISTS events (
+-- One row per CloudTrail record, stored once per (event_id, recipient_account_id). Query the
+-- `events` view (views.sql): it adds the free-form JSON parts, which are read from `raw` rather
+-- than stored a second time. raw is compressed with zstd, which suits large JSON text.
+CREATE TABLE IF NOT EXISTS event_records (
     event_id              VARCHAR,
     event_time            TIMESTAMP,   -- UTC; NULL when eventTime could not be parsed
     event_time_text       VARCHAR,     -- the original eventTime, kept only when it did not parse
@@ -71,12 +73,7 @@ CREATE TABLE IF NOT EXISTS events (
     console_login_result  VARCHAR,     -- responseElements.ConsoleLogin (Success | Failure)
     mfa_used              VARCHAR,     -- additionalEventData.MFAUsed as given (Yes | No | YES)
     is_insight            BOOLEAN,
-    request_parameters    JSON,
-    response_elements     JSON,
-    additional_event_data JSON,
-    resources             JSON,
-    tls_details           JSON,
-    raw                   JSON,        -- the whole original record
+    raw                   JSON USING COMPRESSION zstd,  -- the whole original record, as read
     source_id             INTEGER,
     record_index          BIGINT       -- position of the record within its source file (0-based)
 );

@@ -33,6 +33,8 @@ pub struct Existing {
     pub event_keys: HashSet<EventKey>,
     /// SHA-256 of files recorded with any status but `failed` (failed files are retried).
     pub file_hashes: HashSet<String>,
+    /// SHA-256 of files whose last attempt failed: a new attempt replaces that record.
+    pub failed_hashes: HashSet<String>,
     pub next_source_id: i32,
 }
 
@@ -52,12 +54,17 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
             raw.as_deref().unwrap_or(""),
         ));
     }
-    let mut file_hashes = HashSet::new();
+    let (mut file_hashes, mut failed_hashes) = (HashSet::new(), HashSet::new());
     let mut stmt =
-        conn.prepare("SELECT sha256 FROM sources WHERE status <> 'failed' AND sha256 IS NOT NULL")?;
+        conn.prepare("SELECT sha256, status = 'failed' FROM sources WHERE sha256 IS NOT NULL")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        file_hashes.insert(row.get::<_, String>(0)?);
+        let (sha256, failed): (String, bool) = (row.get(0)?, row.get(1)?);
+        if failed {
+            failed_hashes.insert(sha256);
+        } else {
+            file_hashes.insert(sha256);
+        }
     }
     let next_source_id: i32 = conn.query_row(
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources",
@@ -67,6 +74,7 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
     Ok(Existing {
         event_keys,
         file_hashes,
+        failed_hashes,
         next_source_id,
     })
 }
@@ -75,9 +83,12 @@ pub struct CaseWriter<'conn> {
     conn: &'conn Connection,
     events: Appender<'conn>,
     duplicates: Appender<'conn>,
+    sources: Appender<'conn>,
+    errors: Appender<'conn>,
     /// Columns of an event batch that `duplicate_events` keeps, in its order.
     duplicate_columns: Vec<usize>,
     seen: HashSet<EventKey>,
+    failed_before: HashSet<String>,
     /// Keys added by the file being written, to forget them if the file fails.
     file_keys: Vec<EventKey>,
     file_counts: FileCounts,
@@ -93,13 +104,16 @@ impl<'conn> CaseWriter<'conn> {
     pub fn new(
         conn: &'conn Connection,
         seen: HashSet<EventKey>,
+        failed_before: HashSet<String>,
         commit_every: u64,
     ) -> Result<Self> {
         conn.execute_batch("BEGIN TRANSACTION")?;
         Ok(CaseWriter {
             conn,
-            events: conn.appender("events")?,
+            events: conn.appender("event_records")?,
             duplicates: conn.appender("duplicate_events")?,
+            sources: conn.appender("sources")?,
+            errors: conn.appender("load_errors")?,
             duplicate_columns: [
                 "event_id",
                 "recipient_account_id",
@@ -110,6 +124,7 @@ impl<'conn> CaseWriter<'conn> {
             .map(|name| event_batch::schema().index_of(name))
             .collect::<Result<_, _>>()?,
             seen,
+            failed_before,
             file_keys: Vec::new(),
             file_counts: FileCounts::default(),
             file_min: None,
@@ -172,7 +187,7 @@ impl<'conn> CaseWriter<'conn> {
             self.events.flush()?;
             self.duplicates.flush()?;
             self.conn
-                .execute("DELETE FROM events WHERE source_id = ?", [source_id])?;
+                .execute("DELETE FROM event_records WHERE source_id = ?", [source_id])?;
             self.conn.execute(
                 "DELETE FROM duplicate_events WHERE source_id = ?",
                 [source_id],
@@ -182,7 +197,11 @@ impl<'conn> CaseWriter<'conn> {
             }
             counts = FileCounts::default();
         }
-        if let Some(sha) = &outcome.sha256 {
+        if let Some(sha) = outcome
+            .sha256
+            .as_ref()
+            .filter(|sha| self.failed_before.contains(*sha))
+        {
             // The latest attempt at a file that failed before replaces the record of that attempt.
             self.conn.execute(
                 "DELETE FROM load_errors WHERE source_id IN
@@ -200,45 +219,49 @@ impl<'conn> CaseWriter<'conn> {
         if let Some(digest) = &outcome.digest {
             self.insert_digest(source_id, &digest.text, digest.region.as_deref())?;
         }
-        let path = outcome.path.to_string_lossy();
+        let path = outcome.path.to_string_lossy().into_owned();
         for error in &outcome.errors {
-            self.conn.execute(
-                "INSERT INTO load_errors VALUES (?, ?, ?, ?, ?)",
-                params![source_id, path, error.position, error.cause, error.snippet],
-            )?;
-        }
-        if outcome.errors_dropped > 0 {
-            self.conn.execute(
-                "INSERT INTO load_errors VALUES (?, ?, 'after the errors above', ?, NULL)",
-                params![
-                    source_id,
-                    path,
-                    format!(
-                        "{} more errors of this file not listed",
-                        outcome.errors_dropped
-                    )
-                ],
-            )?;
-        }
-        let time = |micros: Option<i64>| micros.map(|m| Value::Timestamp(TimeUnit::Microsecond, m));
-        self.conn.execute(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
-            params![
+            self.errors.append_row(params![
                 source_id,
                 path,
-                outcome.size as i64,
-                outcome.sha256,
-                outcome.kind,
-                outcome.compression.map(|c| c.as_str()),
-                outcome.status.as_str(),
-                outcome.reason,
-                counts.added as i64,
-                counts.duplicates as i64,
-                time(first),
-                time(last),
-                self.tool_version,
-            ],
-        )?;
+                error.position,
+                error.cause,
+                error.snippet
+            ])?;
+        }
+        if outcome.errors_dropped > 0 {
+            let more = format!(
+                "{} more errors of this file not listed",
+                outcome.errors_dropped
+            );
+            self.errors.append_row(params![
+                source_id,
+                path,
+                "after the errors above",
+                more,
+                None::<String>
+            ])?;
+        }
+        let time = |micros: Option<i64>| {
+            micros.map_or(Value::Null, |m| Value::Timestamp(TimeUnit::Microsecond, m))
+        };
+        let ingested_at = chrono::Utc::now().timestamp_micros();
+        self.sources.append_row(appender_params_from_iter([
+            Value::Int(source_id),
+            Value::Text(path),
+            Value::BigInt(outcome.size as i64),
+            text(outcome.sha256.as_deref()),
+            text(Some(outcome.kind)),
+            text(outcome.compression.map(|c| c.as_str())),
+            text(Some(outcome.status.as_str())),
+            text(outcome.reason.as_deref()),
+            Value::BigInt(counts.added as i64),
+            Value::BigInt(counts.duplicates as i64),
+            time(first),
+            time(last),
+            Value::Timestamp(TimeUnit::Microsecond, ingested_at),
+            Value::Text(self.tool_version.clone()),
+        ]))?;
         self.uncommitted_events += counts.added;
         if self.uncommitted_events >= self.commit_every
             || self.last_commit.elapsed() >= COMMIT_INTERVAL
@@ -248,9 +271,17 @@ impl<'conn> CaseWriter<'conn> {
         Ok(counts)
     }
 
-    fn commit(&mut self) -> Result<()> {
+    /// Moves every appender's rows into the open transaction.
+    fn flush(&mut self) -> Result<()> {
         self.events.flush()?;
         self.duplicates.flush()?;
+        self.sources.flush()?;
+        self.errors.flush()?;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.flush()?;
         self.conn.execute_batch("COMMIT; BEGIN TRANSACTION")?;
         self.uncommitted_events = 0;
         self.last_commit = Instant::now();
@@ -259,10 +290,11 @@ impl<'conn> CaseWriter<'conn> {
 
     /// Commits everything written so far and ends the writer.
     pub fn close(mut self) -> Result<()> {
-        self.events.flush()?;
-        self.duplicates.flush()?;
+        self.flush()?;
         drop(self.events);
         drop(self.duplicates);
+        drop(self.sources);
+        drop(self.errors);
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
