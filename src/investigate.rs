@@ -211,7 +211,13 @@ fn scope_to_window(
             until = literal(until),
         )
     };
-    // Credential reports count when they were taken within the window: the posture as of then.
+    // Temporary copies of the views bind to the temporary tables below, not the case's own.
+    conn.execute_batch(
+        &store::VIEWS_SQL.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"),
+    )
+    .context("cannot limit the views to the time window")?;
+    // Then the window itself (replacing the copy of `events` just made). Credential reports
+    // count when they were taken within the window: the posture as of then.
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM \"{quoted}\".main.events WHERE {};
          CREATE OR REPLACE TEMP VIEW credential_report AS
@@ -220,11 +226,6 @@ fn scope_to_window(
         in_window("report_time"),
     ))
     .context("cannot limit the case to the time window")?;
-    // The views are bound to the case's own tables; temporary copies bind to the window.
-    conn.execute_batch(
-        &store::VIEWS_SQL.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"),
-    )
-    .context("cannot limit the views to the time window")?;
     Ok(())
 }
 

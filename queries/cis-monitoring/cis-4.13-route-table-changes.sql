@@ -22,8 +22,11 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 'ec2.amazonaws.com'
-  AND event_name IN (
-    'CreateRoute', 'CreateRouteTable', 'ReplaceRoute', 'ReplaceRouteTableAssociation',
-    'DeleteRouteTable', 'DeleteRoute', 'DisassociateRouteTable')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'ec2.amazonaws.com'
+        AND event_name IN (
+          'CreateRoute', 'CreateRouteTable', 'ReplaceRoute', 'ReplaceRouteTableAssociation',
+          'DeleteRouteTable', 'DeleteRoute', 'DisassociateRouteTable'))
 ORDER BY event_time, event_id

@@ -23,9 +23,12 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 'ec2.amazonaws.com'
-  AND event_name IN (
-    'CreateVpc', 'DeleteVpc', 'ModifyVpcAttribute', 'AcceptVpcPeeringConnection',
-    'CreateVpcPeeringConnection', 'DeleteVpcPeeringConnection', 'RejectVpcPeeringConnection', 'AttachClassicLinkVpc',
-    'DetachClassicLinkVpc', 'DisableVpcClassicLink', 'EnableVpcClassicLink')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'ec2.amazonaws.com'
+        AND event_name IN (
+          'CreateVpc', 'DeleteVpc', 'ModifyVpcAttribute', 'AcceptVpcPeeringConnection',
+          'CreateVpcPeeringConnection', 'DeleteVpcPeeringConnection', 'RejectVpcPeeringConnection', 'AttachClassicLinkVpc',
+          'DetachClassicLinkVpc', 'DisableVpcClassicLink', 'EnableVpcClassicLink'))
 ORDER BY event_time, event_id

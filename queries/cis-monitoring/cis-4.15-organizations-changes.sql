@@ -24,11 +24,14 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 'organizations.amazonaws.com'
-  AND event_name IN (
-    'AcceptHandshake', 'AttachPolicy', 'CreateAccount', 'CreateOrganizationalUnit',
-    'CreatePolicy', 'DeclineHandshake', 'DeleteOrganization', 'DeleteOrganizationalUnit',
-    'DeletePolicy', 'DetachPolicy', 'DisablePolicyType', 'EnablePolicyType',
-    'InviteAccountToOrganization', 'LeaveOrganization', 'MoveAccount', 'RemoveAccountFromOrganization',
-    'UpdatePolicy', 'UpdateOrganizationalUnit')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'organizations.amazonaws.com'
+        AND event_name IN (
+          'AcceptHandshake', 'AttachPolicy', 'CreateAccount', 'CreateOrganizationalUnit',
+          'CreatePolicy', 'DeclineHandshake', 'DeleteOrganization', 'DeleteOrganizationalUnit',
+          'DeletePolicy', 'DetachPolicy', 'DisablePolicyType', 'EnablePolicyType',
+          'InviteAccountToOrganization', 'LeaveOrganization', 'MoveAccount', 'RemoveAccountFromOrganization',
+          'UpdatePolicy', 'UpdateOrganizationalUnit'))
 ORDER BY event_time, event_id

@@ -23,11 +23,14 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 'iam.amazonaws.com'
-  AND event_name IN (
-    'DeleteGroupPolicy', 'DeleteRolePolicy', 'DeleteUserPolicy', 'PutGroupPolicy',
-    'PutRolePolicy', 'PutUserPolicy', 'CreatePolicy', 'DeletePolicy',
-    'CreatePolicyVersion', 'DeletePolicyVersion', 'SetDefaultPolicyVersion', 'AttachRolePolicy',
-    'DetachRolePolicy', 'AttachUserPolicy', 'DetachUserPolicy', 'AttachGroupPolicy',
-    'DetachGroupPolicy')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'iam.amazonaws.com'
+        AND event_name IN (
+          'DeleteGroupPolicy', 'DeleteRolePolicy', 'DeleteUserPolicy', 'PutGroupPolicy',
+          'PutRolePolicy', 'PutUserPolicy', 'CreatePolicy', 'DeletePolicy',
+          'CreatePolicyVersion', 'DeletePolicyVersion', 'SetDefaultPolicyVersion', 'AttachRolePolicy',
+          'DetachRolePolicy', 'AttachUserPolicy', 'DetachUserPolicy', 'AttachGroupPolicy',
+          'DetachGroupPolicy'))
 ORDER BY event_time, event_id

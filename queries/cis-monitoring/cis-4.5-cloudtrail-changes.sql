@@ -24,8 +24,11 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 'cloudtrail.amazonaws.com'
-  AND event_name IN (
-    'CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StartLogging',
-    'StopLogging')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'cloudtrail.amazonaws.com'
+        AND event_name IN (
+          'CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StartLogging',
+          'StopLogging'))
 ORDER BY event_time, event_id

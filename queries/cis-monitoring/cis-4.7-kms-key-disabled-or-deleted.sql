@@ -24,7 +24,10 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 'kms.amazonaws.com'
-  AND event_name IN (
-    'DisableKey', 'ScheduleKeyDeletion')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'kms.amazonaws.com'
+        AND event_name IN (
+          'DisableKey', 'ScheduleKeyDeletion'))
 ORDER BY event_time, event_id

@@ -23,9 +23,12 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 's3.amazonaws.com'
-  AND event_name IN (
-    'PutBucketAcl', 'PutBucketPolicy', 'PutBucketCors', 'PutBucketLifecycle',
-    'PutBucketReplication', 'DeleteBucketPolicy', 'DeleteBucketCors', 'DeleteBucketLifecycle',
-    'DeleteBucketReplication')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 's3.amazonaws.com'
+        AND event_name IN (
+          'PutBucketAcl', 'PutBucketPolicy', 'PutBucketCors', 'PutBucketLifecycle',
+          'PutBucketReplication', 'DeleteBucketPolicy', 'DeleteBucketCors', 'DeleteBucketLifecycle',
+          'DeleteBucketReplication'))
 ORDER BY event_time, event_id

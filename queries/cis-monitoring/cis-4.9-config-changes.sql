@@ -22,7 +22,10 @@ SELECT
     request_parameters,
     event_id
 FROM events
-WHERE event_source = 'config.amazonaws.com'
-  AND event_name IN (
-    'StopConfigurationRecorder', 'DeleteDeliveryChannel', 'PutDeliveryChannel', 'PutConfigurationRecorder')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'config.amazonaws.com'
+        AND event_name IN (
+          'StopConfigurationRecorder', 'DeleteDeliveryChannel', 'PutDeliveryChannel', 'PutConfigurationRecorder'))
 ORDER BY event_time, event_id

@@ -28,22 +28,25 @@ SELECT
     error_code,
     event_id
 FROM events
-WHERE event_source = 'cloudtrail.amazonaws.com'
-  AND (event_name IN ('StopLogging', 'DeleteTrail', 'DeleteEventDataStore',
-                      'StopEventDataStoreIngestion')
-       OR (event_name = 'UpdateTrail'
-           AND (lower(request_parameters->>'$.isMultiRegionTrail') = 'false'
-                OR lower(request_parameters->>'$.includeGlobalServiceEvents') = 'false'
-                OR lower(request_parameters->>'$.enableLogFileValidation') = 'false'
-                OR (request_parameters->>'$.s3BucketName') IS NOT NULL))
-       OR (event_name = 'PutEventSelectors'
-           AND ((request_parameters->'$.advancedEventSelectors') IS NOT NULL
-                OR list_contains(
-                       json_extract_string(request_parameters, '$.eventSelectors[*].includeManagementEvents'),
-                       'false')
-                OR len(list_filter(
-                       json_extract_string(request_parameters, '$.eventSelectors[*].readWriteType'),
-                       lambda x: x <> 'All')) > 0))
-       OR (event_name = 'PutInsightSelectors'
-           AND json_array_length(request_parameters->'$.insightSelectors') = 0))
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'cloudtrail.amazonaws.com'
+        AND (event_name IN ('StopLogging', 'DeleteTrail', 'DeleteEventDataStore',
+                            'StopEventDataStoreIngestion')
+             OR (event_name = 'UpdateTrail'
+                 AND (lower(request_parameters->>'$.isMultiRegionTrail') = 'false'
+                      OR lower(request_parameters->>'$.includeGlobalServiceEvents') = 'false'
+                      OR lower(request_parameters->>'$.enableLogFileValidation') = 'false'
+                      OR (request_parameters->>'$.s3BucketName') IS NOT NULL))
+             OR (event_name = 'PutEventSelectors'
+                 AND ((request_parameters->'$.advancedEventSelectors') IS NOT NULL
+                      OR list_contains(
+                             json_extract_string(request_parameters, '$.eventSelectors[*].includeManagementEvents'),
+                             'false')
+                      OR len(list_filter(
+                             json_extract_string(request_parameters, '$.eventSelectors[*].readWriteType'),
+                             lambda x: x <> 'All')) > 0))
+             OR (event_name = 'PutInsightSelectors'
+                 AND json_array_length(request_parameters->'$.insightSelectors') = 0)))
 ORDER BY event_time, event_id

@@ -21,8 +21,11 @@ SELECT
     error_code,
     event_id
 FROM events
-WHERE event_source = 'config.amazonaws.com'
-  AND event_name IN ('StopConfigurationRecorder', 'DeleteConfigurationRecorder',
-                     'DeleteDeliveryChannel', 'DeleteConfigRule', 'DeleteConformancePack',
-                     'DeleteConfigurationAggregator')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'config.amazonaws.com'
+        AND event_name IN ('StopConfigurationRecorder', 'DeleteConfigurationRecorder',
+                           'DeleteDeliveryChannel', 'DeleteConfigRule', 'DeleteConformancePack',
+                           'DeleteConfigurationAggregator'))
 ORDER BY event_time, event_id

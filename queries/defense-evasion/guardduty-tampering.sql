@@ -23,13 +23,16 @@ SELECT
     error_code,
     event_id
 FROM events
-WHERE event_source = 'guardduty.amazonaws.com'
-  AND (event_name IN ('DeleteDetector', 'DisassociateFromMasterAccount',
-                      'DisassociateFromAdministratorAccount', 'DisassociateMembers',
-                      'DeleteMembers', 'StopMonitoringMembers', 'CreateIPSet', 'UpdateIPSet',
-                      'DeletePublishingDestination')
-       OR (event_name = 'UpdateDetector'
-           AND lower(request_parameters->>'$.enable') = 'false')
-       OR (event_name IN ('CreateFilter', 'UpdateFilter')
-           AND request_parameters->>'$.action' = 'ARCHIVE'))
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'guardduty.amazonaws.com'
+        AND (event_name IN ('DeleteDetector', 'DisassociateFromMasterAccount',
+                            'DisassociateFromAdministratorAccount', 'DisassociateMembers',
+                            'DeleteMembers', 'StopMonitoringMembers', 'CreateIPSet', 'UpdateIPSet',
+                            'DeletePublishingDestination')
+             OR (event_name = 'UpdateDetector'
+                 AND lower(request_parameters->>'$.enable') = 'false')
+             OR (event_name IN ('CreateFilter', 'UpdateFilter')
+                 AND request_parameters->>'$.action' = 'ARCHIVE')))
 ORDER BY event_time, event_id

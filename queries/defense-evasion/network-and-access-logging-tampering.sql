@@ -23,9 +23,12 @@ SELECT
     error_code,
     event_id
 FROM events
-WHERE (event_source = 'ec2.amazonaws.com' AND event_name = 'DeleteFlowLogs')
-   OR (event_source = 's3.amazonaws.com' AND event_name = 'PutBucketLogging'
-       AND (request_parameters->'$.BucketLoggingStatus.LoggingEnabled') IS NULL)
-   OR (event_source = 'logs.amazonaws.com'
-       AND event_name IN ('DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy'))
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE (event_source = 'ec2.amazonaws.com' AND event_name = 'DeleteFlowLogs')
+         OR (event_source = 's3.amazonaws.com' AND event_name = 'PutBucketLogging'
+             AND (request_parameters->'$.BucketLoggingStatus.LoggingEnabled') IS NULL)
+         OR (event_source = 'logs.amazonaws.com'
+             AND event_name IN ('DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy')))
 ORDER BY event_time, event_id

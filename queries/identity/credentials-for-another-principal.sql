@@ -25,12 +25,15 @@ SELECT
     error_code,
     event_id
 FROM events
-WHERE event_source = 'iam.amazonaws.com'
-  AND event_name IN ('CreateAccessKey', 'UpdateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile')
-  AND (request_parameters->>'$.userName') IS NOT NULL
-  AND (event_name <> 'UpdateAccessKey' OR request_parameters->>'$.status' = 'Active')
-  AND NOT (user_type = 'Root' AND request_parameters->>'$.userName' = 'AWS ROOT USER')
-  -- IAM user names are case-insensitive.
-  AND (user_type IS DISTINCT FROM 'IAMUser'
-       OR lower(user_name) IS DISTINCT FROM lower(request_parameters->>'$.userName'))
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'iam.amazonaws.com'
+        AND event_name IN ('CreateAccessKey', 'UpdateAccessKey', 'CreateLoginProfile', 'UpdateLoginProfile')
+        AND (request_parameters->>'$.userName') IS NOT NULL
+        AND (event_name <> 'UpdateAccessKey' OR request_parameters->>'$.status' = 'Active')
+        AND NOT (user_type = 'Root' AND request_parameters->>'$.userName' = 'AWS ROOT USER')
+        -- IAM user names are case-insensitive.
+        AND (user_type IS DISTINCT FROM 'IAMUser'
+             OR lower(user_name) IS DISTINCT FROM lower(request_parameters->>'$.userName')))
 ORDER BY event_time, event_id

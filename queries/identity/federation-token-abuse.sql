@@ -26,10 +26,13 @@ SELECT
     error_code,
     event_id
 FROM events
-WHERE (event_source = 'sts.amazonaws.com'
-       AND event_name IN ('GetFederationToken', 'GetSessionToken')
-       AND starts_with(access_key_id, 'AKIA')
-       -- GetSessionToken with an MFA code is AWS's recommended way to get an MFA session.
-       AND NOT (event_name = 'GetSessionToken' AND (request_parameters->>'$.serialNumber') IS NOT NULL))
-   OR (event_source = 'signin.amazonaws.com' AND event_name = 'GetSigninToken')
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE (event_source = 'sts.amazonaws.com'
+             AND event_name IN ('GetFederationToken', 'GetSessionToken')
+             AND starts_with(access_key_id, 'AKIA')
+             -- GetSessionToken with an MFA code is AWS's recommended way to get an MFA session.
+             AND NOT (event_name = 'GetSessionToken' AND (request_parameters->>'$.serialNumber') IS NOT NULL))
+         OR (event_source = 'signin.amazonaws.com' AND event_name = 'GetSigninToken'))
 ORDER BY event_time, event_id

@@ -23,8 +23,11 @@ SELECT
     coalesce(response_elements->>'$.CheckMfa', console_login_result) AS result,
     event_id
 FROM events
-WHERE event_source = 'signin.amazonaws.com'
-  AND ((event_name = 'CheckMfa' AND response_elements->>'$.CheckMfa' = 'Failure')
-    OR (event_name = 'ConsoleLogin' AND console_login_result = 'Failure'
-        AND lower(mfa_used) = 'yes'))
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'signin.amazonaws.com'
+        AND ((event_name = 'CheckMfa' AND response_elements->>'$.CheckMfa' = 'Failure')
+          OR (event_name = 'ConsoleLogin' AND console_login_result = 'Failure'
+              AND lower(mfa_used) = 'yes')))
 ORDER BY event_time, event_id

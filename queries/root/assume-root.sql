@@ -23,5 +23,8 @@ SELECT
     error_code,
     event_id
 FROM events
-WHERE event_source = 'sts.amazonaws.com' AND event_name = 'AssumeRoot'
+-- The JSON parts are read from raw: fetch them for the matching rows only.
+WHERE event_row IN (
+    SELECT event_row FROM events
+    WHERE event_source = 'sts.amazonaws.com' AND event_name = 'AssumeRoot')
 ORDER BY event_time, event_id
