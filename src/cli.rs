@@ -19,12 +19,16 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// The main job: ingest, run every investigation and write the report, into one folder
+    Investigate(InvestigateArgs),
     /// Load CloudTrail archives and credential reports into a case (repeatable, incremental)
     Ingest(IngestArgs),
     /// Run SQL against a case (read-only unless --write)
     Query(QueryArgs),
     /// Run investigations over a case; summary on stdout, every row in --findings
     Run(RunArgs),
+    /// Write the HTML incident report of a case (and a PDF of it)
+    Report(ReportArgs),
     /// List, show or check the investigation library
     Queries {
         #[command(subcommand)]
@@ -32,6 +36,70 @@ pub enum Command {
     },
     /// Print the case's tables, columns and views, documented
     Schema,
+}
+
+#[derive(Args)]
+pub struct TemplatesArg {
+    /// A folder of report templates (`*.html`) layered over the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    #[command(flatten)]
+    pub library: LibraryArg,
+
+    #[command(flatten)]
+    pub templates: TemplatesArg,
+
+    /// Where to write the HTML report
+    #[arg(long, default_value = "report.html")]
+    pub out: PathBuf,
+
+    /// Also print it to this PDF (needs a local Chromium or Chrome)
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+
+    /// Also write every finding with all its rows to this JSON file
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct InvestigateArgs {
+    /// Files and folders exported from AWS
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// The case folder to create or extend: case.duckdb, findings.json and report.html go there
+    #[arg(long)]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub library: LibraryArg,
+
+    #[command(flatten)]
+    pub templates: TemplatesArg,
+
+    /// Also print the report to report.pdf (needs a local Chromium or Chrome)
+    #[arg(long)]
+    pub pdf: bool,
+
+    /// Time of credential reports whose file name carries none (see `ingest --as-of`)
+    #[arg(long, value_parser = parse_time)]
+    pub as_of: Option<chrono::NaiveDateTime>,
+
+    /// Exit with 1 when an investigation at or above this severity has rows
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+
+    /// No progress bar and no ingest summary
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]
@@ -132,7 +200,7 @@ pub struct IngestArgs {
     pub threads: Option<usize>,
 
     /// Stop decompressing a file past this many MiB (guards against gzip bombs)
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = crate::ingest::DEFAULT_MAX_DECOMPRESSED_MB)]
     pub max_decompressed_mb: u64,
 
     /// Time of credential reports whose file name carries none, e.g. 2024-06-03T08:00:00Z
@@ -145,7 +213,7 @@ pub struct IngestArgs {
     pub quiet: bool,
 
     /// Commit after this many new events (smaller: less work lost to an interruption)
-    #[arg(long, default_value_t = 500_000, hide = true)]
+    #[arg(long, default_value_t = crate::ingest::DEFAULT_COMMIT_EVERY, hide = true)]
     pub commit_every: u64,
 }
 

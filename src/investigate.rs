@@ -15,12 +15,21 @@ use crate::store;
 
 /// What to run and how.
 pub struct RunOptions {
-    /// Ids, categories or id prefixes; empty means everything.
-    pub only: Vec<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
     /// `--param name=value`, applied to every selected investigation that declares `name`.
     pub params: Vec<(String, String)>,
+}
+
+impl RunOptions {
+    /// Every investigation over the whole case with default parameters.
+    pub fn everything() -> Self {
+        RunOptions {
+            since: None,
+            until: None,
+            params: Vec::new(),
+        }
+    }
 }
 
 /// The case as a whole, as findings.json and the report describe it.

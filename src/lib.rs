@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod investigate;
 pub mod output;
 pub mod queries;
+pub mod render;
 pub mod store;
 pub mod terminal;
 

@@ -7,9 +7,11 @@ use rootlens::{commands, terminal, ExitStatus};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Investigate(args) => commands::investigate::run(args),
         Command::Ingest(args) => commands::ingest::run(args),
         Command::Query(args) => commands::query::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Report(args) => commands::report::run(args),
         Command::Queries { action } => commands::queries::run(action),
         Command::Schema => commands::schema::run(),
     };

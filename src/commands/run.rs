@@ -15,7 +15,6 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
     let selected = investigate::select(&library, &args.only)?;
     let conn = store::open_read_only(&args.case.db)?;
     let options = RunOptions {
-        only: args.only,
         since: args.since,
         until: args.until,
         params: args.params,

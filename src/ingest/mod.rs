@@ -24,6 +24,12 @@ use crate::store::writer::{load_existing, CaseWriter};
 use crate::terminal::sanitize;
 use worker::{decode_file, FileMessage, FileOutcome, HashRegistry, Status, WorkerSettings};
 
+/// New events per transaction unless told otherwise.
+pub const DEFAULT_COMMIT_EVERY: u64 = 500_000;
+/// Largest decompressed size of one input (MiB) unless told otherwise: a gzip-bomb guard far
+/// above any real CloudTrail file.
+pub const DEFAULT_MAX_DECOMPRESSED_MB: u64 = 4096;
+
 /// Batches that may wait per file between a worker and the writer.
 const BATCHES_IN_FLIGHT: usize = 4;
 

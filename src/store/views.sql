@@ -55,6 +55,7 @@ SELECT
     event_source,
     event_name,
     event_type,
+    read_only,
     source_ip,
     user_agent,
     access_key_id,

@@ -1,0 +1,317 @@
+//! The main job and the report, checked as a reader would: in a real headless Chromium (no
+//! console errors, no network requests, hostile strings inert) and as a PDF (pdftotext).
+//! CI installs chromium and poppler-utils; elsewhere the browser tests say they were skipped.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use serde_json::json;
+
+fn sample_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+/// A tool the browser tests need, or None (a failure in CI, where it must be installed).
+fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} must be installed in CI (.ci/run)"
+        );
+        eprintln!("SKIPPED: {name} is not installed");
+    }
+    found
+}
+
+/// `rootlens investigate sample-data --out DIR`, once per test.
+fn investigate(dir: &Path, extra: &[&str]) -> (PathBuf, String) {
+    let out = dir.join("case-sample");
+    let output = rootlens()
+        .arg("investigate")
+        .arg(sample_data())
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (out, stdout)
+}
+
+fn headless(chromium: &Path, profile: &Path) -> Command {
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
+
+#[test]
+fn investigate_writes_case_findings_and_a_self_contained_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, stdout) = investigate(dir.path(), &[]);
+    for name in ["case.duckdb", "findings.json", "report.html"] {
+        assert!(out.join(name).is_file(), "{name} missing");
+        assert!(
+            stdout.contains(&out.join(name).display().to_string()),
+            "{stdout}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for heading in [
+        "Verdict and scope",
+        "Root user timeline",
+        "Findings by severity",
+        "Credential posture",
+        "Coverage and gaps",
+        "Evidence appendix",
+    ] {
+        assert!(html.contains(heading), "report lacks {heading}");
+    }
+    // Nothing is fetched: no external stylesheet, script, image or font.
+    for forbidden in [
+        "<link",
+        "src=\"http",
+        "src='http",
+        "href=\"http",
+        "url(http",
+        "@import",
+    ] {
+        assert!(!html.contains(forbidden), "report references {forbidden}");
+    }
+    assert!(
+        html.contains("default-src 'none'"),
+        "no Content-Security-Policy"
+    );
+    // The planted step and its evidence are there, with the original record on demand.
+    assert!(html.contains("8c0123ad-3941-42e7-9d38-d1ae7e0ca739"));
+    assert!(html.contains("original event"));
+    // Every input file is listed with its SHA-256.
+    assert!(html.contains("cloudwatch-logs.ndjson.gz"));
+    let sha: String = scalar(
+        &out.join("case.duckdb"),
+        "SELECT sha256 FROM sources WHERE path LIKE '%bare-array.json'",
+    );
+    assert!(html.contains(&sha));
+
+    // Re-running on the same inputs adds nothing and rewrites the outputs.
+    let (_, again) = investigate(dir.path(), &["--quiet"]);
+    assert!(again.contains("report:"));
+    assert_eq!(
+        scalar(&out.join("case.duckdb"), "SELECT count(*) FROM events"),
+        "4051"
+    );
+}
+
+/// Evidence whose attacker-controlled fields are HTML: a root sign-in (user agent), a key for
+/// "another user" (request parameter) and an IAM user name, all shown by investigations.
+fn hostile_export(dir: &Path) -> PathBuf {
+    let export = dir.join("hostile");
+    let mut login = event("h-1", PROD, "ConsoleLogin", "2024-05-27T21:11:38Z");
+    login["userIdentity"] = json!({"type": "Root", "principalId": PROD, "arn": format!("arn:aws:iam::{PROD}:root"), "accountId": PROD});
+    login["eventSource"] = json!("signin.amazonaws.com");
+    login["eventType"] = json!("AwsConsoleSignIn");
+    login["userAgent"] = json!("\"><img src=x onerror=alert(1)>");
+    login["responseElements"] = json!({"ConsoleLogin": "Success"});
+    login["additionalEventData"] = json!({"MFAUsed": "No"});
+    let mut key = event("h-2", PROD, "CreateAccessKey", "2024-05-27T21:14:05Z");
+    key["requestParameters"] = json!({"userName": "<script>alert(2)</script>"});
+    let mut user_login = event("h-3", PROD, "ConsoleLogin", "2024-05-27T21:20:00Z");
+    user_login["eventSource"] = json!("signin.amazonaws.com");
+    user_login["userIdentity"]["userName"] = json!("</td></tr><script>alert(3)</script>");
+    user_login["responseElements"] = json!({"ConsoleLogin": "Success"});
+    user_login["additionalEventData"] = json!({"MFAUsed": "No"});
+    write(&export, "events.json", &records(&[login, key, user_login]));
+    export
+}
+
+#[test]
+fn hostile_strings_are_escaped_and_stay_inert_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("case");
+    rootlens()
+        .arg("investigate")
+        .arg(hostile_export(dir.path()))
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for escaped in [
+        "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;",
+        "&lt;script&gt;alert(2)&lt;&#x2F;script&gt;",
+        "&lt;&#x2F;td&gt;&lt;&#x2F;tr&gt;&lt;script&gt;alert(3)",
+    ] {
+        assert!(html.contains(escaped), "{escaped} is not shown escaped");
+    }
+    for raw in ["<img src=x", "<script>alert", "</td></tr><script>"] {
+        assert!(!html.contains(raw), "{raw} reached the HTML unescaped");
+    }
+
+    let Some(chromium) = tool("chromium") else {
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let output = headless(&chromium, profile.path())
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        dom.contains("Verdict and scope"),
+        "the page did not load: {log}"
+    );
+    assert!(
+        dom.contains("onerror=alert(1)"),
+        "the hostile text is not in the page"
+    );
+    assert_eq!(
+        dom.matches("<script").count(),
+        1,
+        "only the report's own script may exist"
+    );
+    assert_eq!(
+        dom.matches("<img").count(),
+        0,
+        "an injected image element exists"
+    );
+    assert_no_console_errors(&log);
+}
+
+/// Script errors and blocked requests (CSP violations) are logged to stderr by Chromium.
+fn assert_no_console_errors(log: &str) {
+    for line in log.lines() {
+        let lower = line.to_ascii_lowercase();
+        assert!(
+            !(lower.contains("console") && (lower.contains("error") || lower.contains("refused"))),
+            "browser console error: {line}"
+        );
+        assert!(
+            !lower.contains("content security policy"),
+            "blocked request: {line}"
+        );
+    }
+}
+
+#[test]
+fn the_sample_report_loads_without_errors_or_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let Some(chromium) = tool("chromium") else {
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let output = headless(&chromium, profile.path())
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(dom.contains("Evidence appendix"));
+    assert_no_console_errors(&String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn the_pdf_has_every_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(_) = tool("chromium") else { return };
+    let Some(pdftotext) = tool("pdftotext") else {
+        return;
+    };
+    let (out, stdout) = investigate(dir.path(), &["--quiet", "--pdf"]);
+    let pdf = out.join("report.pdf");
+    assert!(stdout.contains("report.pdf"), "{stdout}");
+    let text = Command::new(pdftotext).arg(&pdf).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for heading in [
+        "Verdict and scope",
+        "Root user timeline",
+        "Findings by severity",
+        "Activity",
+        "Credential posture",
+        "Coverage and gaps",
+        "Evidence appendix",
+        "Root console sign-in without MFA",
+    ] {
+        assert!(text.contains(heading), "PDF lacks {heading}");
+    }
+    assert!(
+        text.contains("page 1 of"),
+        "no page numbers in the PDF footer"
+    );
+}
+
+#[test]
+fn report_of_an_existing_case_with_a_team_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let templates = dir.path().join("templates");
+    write(
+        &templates,
+        "report.html",
+        b"<p>Team layout for {{ case_name }}: {{ verdict.level }}</p>{% for f in findings %}<i>{{ f.finding.title }}</i>{% endfor %}",
+    );
+    let html = dir.path().join("team.html");
+    rootlens()
+        .args(["report", "--db"])
+        .arg(out.join("case.duckdb"))
+        .arg("--templates")
+        .arg(&templates)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        text.starts_with("<p>Team layout for case-sample: critical</p>"),
+        "{text}"
+    );
+    assert!(text.contains("<i>Root console sign-in without MFA</i>"));
+}
+
+#[test]
+fn pdf_without_a_browser_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let output = rootlens()
+        .args(["report", "--db"])
+        .arg(out.join("case.duckdb"))
+        .arg("--out")
+        .arg(dir.path().join("r.html"))
+        .arg("--pdf")
+        .arg(dir.path().join("r.pdf"))
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("needs Chromium or Chrome"));
+    assert!(
+        dir.path().join("r.html").is_file(),
+        "the HTML report is still written"
+    );
+}
