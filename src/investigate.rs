@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::queries::{Investigation, Severity};
-use crate::store;
+use crate::store::EVENTS_VIEW_SELECT;
 
 /// What to run and how.
 pub struct RunOptions {
@@ -220,15 +220,11 @@ fn scope_to_window(
             until = literal(until),
         )
     };
-    // Temporary copies of the views bind to the temporary tables below, not the case's own.
-    conn.execute_batch(
-        &store::VIEWS_SQL.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"),
-    )
-    .context("cannot limit the views to the time window")?;
-    // Then the window itself (replacing the copy of `events` just made). Credential reports
-    // count when they were taken within the window: the posture as of then.
+    // The views (temporary copies, see store::open_read_only) read `events` and
+    // `credential_report` by name, so they see the window too. Credential reports count when
+    // they were taken within the window: the posture as of then.
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM \"{quoted}\".main.events WHERE {};
+        "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ({EVENTS_VIEW_SELECT}) WHERE {};
          CREATE OR REPLACE TEMP VIEW credential_report AS
              SELECT * FROM \"{quoted}\".main.credential_report WHERE {};",
         in_window("event_time"),

@@ -6,6 +6,6 @@ use crate::{store, ExitStatus};
 pub fn run() -> Result<ExitStatus> {
     println!("{}", store::SCHEMA_SQL.trim_end());
     println!();
-    println!("{}", store::VIEWS_SQL.trim_end());
+    println!("{}", store::views_sql().trim_end());
     Ok(ExitStatus::Success)
 }

@@ -9,7 +9,14 @@ use anyhow::{Context, Result};
 use duckdb::{AccessMode, Config, Connection};
 
 pub const SCHEMA_SQL: &str = include_str!("schema.sql");
-pub const VIEWS_SQL: &str = include_str!("views.sql");
+const VIEWS_SQL: &str = include_str!("views.sql");
+/// The SELECT behind the `events` view (kept apart so a time window can be added to it).
+pub const EVENTS_VIEW_SELECT: &str = include_str!("events_view.sql");
+
+/// Every view of the case: `events` first, then the views built on it.
+pub fn views_sql() -> String {
+    format!("CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}")
+}
 
 /// Bumped when a table changes shape; recorded in `case_meta`.
 pub const SCHEMA_VERSION: &str = "1";
@@ -27,7 +34,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
         .with_context(|| format!("cannot open the case file {}", path.display()))?;
     conn.execute_batch(SCHEMA_SQL)
         .context("cannot create the case schema")?;
-    conn.execute_batch(VIEWS_SQL)
+    conn.execute_batch(&views_sql())
         .context("cannot create the case views")?;
     conn.execute(
         "INSERT OR REPLACE INTO case_meta VALUES ('schema_version', ?), ('last_written_by', ?)",
@@ -40,7 +47,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
 pub fn open_in_memory() -> Result<Connection> {
     let conn = Connection::open_in_memory_with_flags(offline_config()?)?;
     conn.execute_batch(SCHEMA_SQL)?;
-    conn.execute_batch(VIEWS_SQL)?;
+    conn.execute_batch(&views_sql())?;
     Ok(conn)
 }
 
@@ -54,6 +61,16 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
         );
     }
     let config = offline_config()?.access_mode(AccessMode::ReadOnly)?;
-    Connection::open_with_flags(path, config)
-        .with_context(|| format!("cannot open the case file {} read-only", path.display()))
+    let conn = Connection::open_with_flags(path, config)
+        .with_context(|| format!("cannot open the case file {} read-only", path.display()))?;
+    // A case written by an older version holds older views: this version's definitions apply,
+    // as temporary views of this connection (the file is not changed).
+    conn.execute_batch(&temporary_views())
+        .context("cannot define the case views")?;
+    Ok(conn)
+}
+
+/// views.sql as temporary views, which take precedence over the stored ones in this connection.
+pub fn temporary_views() -> String {
+    views_sql().replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
 }
