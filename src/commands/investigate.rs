@@ -3,8 +3,7 @@ use anyhow::{Context, Result};
 use crate::cli::InvestigateArgs;
 use crate::ingest::{self, IngestOptions};
 use crate::investigate::{self, RunOptions};
-use crate::terminal::sanitize;
-use crate::{queries, render, store, ExitStatus};
+use crate::{render, store, ExitStatus};
 
 /// ingest -> run -> report, into one case folder.
 pub fn run(args: InvestigateArgs) -> Result<ExitStatus> {
@@ -14,10 +13,7 @@ pub fn run(args: InvestigateArgs) -> Result<ExitStatus> {
     let findings = args.out.join("findings.json");
     let report = args.out.join("report.html");
     // Check the library before spending time on the ingest.
-    let (library, notices) = queries::library(args.library.queries.as_deref())?;
-    for notice in notices {
-        eprintln!("notice: {}", sanitize(&notice));
-    }
+    let library = super::library(args.library.queries.as_deref())?;
 
     let summary = {
         let conn = store::open_for_writing(&db)?;
@@ -72,28 +68,10 @@ pub fn run(args: InvestigateArgs) -> Result<ExitStatus> {
         render::pdf::print(&report, &pdf)?;
         println!("pdf:      {}", pdf.display());
     }
-    let failed: Vec<_> = result
-        .investigations
-        .iter()
-        .filter(|f| f.status == "error")
-        .collect();
-    for finding in &failed {
-        eprintln!(
-            "rootlens: investigation {} failed: {}",
-            finding.id,
-            sanitize(finding.error.as_deref().unwrap_or(""))
-        );
-    }
-    Ok(if !failed.is_empty() {
-        ExitStatus::Error
-    } else if args
-        .fail_on
-        .is_some_and(|level| result.at_or_above(level.severity()).count() > 0)
-    {
-        ExitStatus::Findings
-    } else if summary.any_failed() {
-        ExitStatus::InputsFailed
-    } else {
-        ExitStatus::Success
-    })
+    Ok(
+        match super::run::exit_status(&result, args.fail_on.map(|l| l.severity())) {
+            ExitStatus::Success if summary.any_failed() => ExitStatus::InputsFailed,
+            status => status,
+        },
+    )
 }

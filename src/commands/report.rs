@@ -4,13 +4,10 @@ use anyhow::{Context, Result};
 
 use crate::cli::ReportArgs;
 use crate::investigate::{self, RunOptions, RunResult};
-use crate::{queries, render, store, ExitStatus};
+use crate::{render, store, ExitStatus};
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus> {
-    let (library, notices) = queries::library(args.library.queries.as_deref())?;
-    for notice in notices {
-        eprintln!("notice: {}", crate::terminal::sanitize(&notice));
-    }
+    let library = super::library(args.library.queries.as_deref())?;
     let conn = store::open_read_only(&args.case.db)?;
     let selected = investigate::select(&library, &[])?;
     let result = investigate::run(&conn, &selected, &RunOptions::everything())?;

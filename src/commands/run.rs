@@ -4,14 +4,12 @@ use anyhow::{Context, Result};
 
 use crate::cli::RunArgs;
 use crate::investigate::{self, RunOptions, RunResult};
+use crate::queries::Severity;
 use crate::terminal::sanitize;
-use crate::{queries, store, ExitStatus};
+use crate::{store, ExitStatus};
 
 pub fn run(args: RunArgs) -> Result<ExitStatus> {
-    let (library, notices) = queries::library(args.library.queries.as_deref())?;
-    for notice in notices {
-        eprintln!("notice: {}", sanitize(&notice));
-    }
+    let library = super::library(args.library.queries.as_deref())?;
     let selected = investigate::select(&library, &args.only)?;
     let conn = store::open_read_only(&args.case.db)?;
     let options = RunOptions {
@@ -25,30 +23,28 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
         write_findings(&result, path)?;
         eprintln!("findings: {}", path.display());
     }
-    let failed: Vec<_> = result
-        .investigations
-        .iter()
-        .filter(|f| f.status == "error")
-        .collect();
-    for finding in &failed {
+    Ok(exit_status(&result, args.fail_on.map(|l| l.severity())))
+}
+
+/// Reports investigations that failed; the status a script sees: 2 if any failed, 1 if any at
+/// or above `fail_on` has rows, else 0.
+pub fn exit_status(result: &RunResult, fail_on: Option<Severity>) -> ExitStatus {
+    let mut failed = false;
+    for finding in result.investigations.iter().filter(|f| f.status == "error") {
+        failed = true;
         eprintln!(
             "rootlens: investigation {} failed: {}",
             finding.id,
             sanitize(finding.error.as_deref().unwrap_or(""))
         );
     }
-    if !failed.is_empty() {
-        return Ok(ExitStatus::Error);
-    }
-    let over_threshold = args
-        .fail_on
-        .map(|level| result.at_or_above(level.severity()).count() > 0)
-        .unwrap_or(false);
-    Ok(if over_threshold {
+    if failed {
+        ExitStatus::Error
+    } else if fail_on.is_some_and(|level| result.at_or_above(level).count() > 0) {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
-    })
+    }
 }
 
 /// Severity, rows, id and title, most severe first; investigations without rows last.
