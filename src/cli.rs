@@ -34,8 +34,27 @@ pub enum Command {
         #[command(subcommand)]
         action: QueriesAction,
     },
+    /// Classify and locate the case's source IPs again (e.g. with a newer geo database)
+    Enrich {
+        #[command(flatten)]
+        case: CaseArg,
+        #[command(flatten)]
+        geo: GeoArgs,
+    },
     /// Print the case's tables, columns and views, documented
     Schema,
+}
+
+#[derive(Args)]
+pub struct GeoArgs {
+    /// A MaxMind-format City or Country database (GeoLite2, GeoIP2, DB-IP Lite);
+    /// else $ROOTLENS_GEOIP_CITY, else GeoIP/ beside the case, /usr/share/GeoIP, /var/lib/GeoIP
+    #[arg(long, value_name = "FILE")]
+    pub geoip_city: Option<PathBuf>,
+
+    /// A MaxMind-format ASN database; else $ROOTLENS_GEOIP_ASN, else the same folders
+    #[arg(long, value_name = "FILE")]
+    pub geoip_asn: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -84,6 +103,9 @@ pub struct InvestigateArgs {
 
     #[command(flatten)]
     pub templates: TemplatesArg,
+
+    #[command(flatten)]
+    pub geo: GeoArgs,
 
     /// Also print the report to report.pdf (needs a local Chromium or Chrome)
     #[arg(long)]
@@ -211,6 +233,9 @@ pub struct IngestArgs {
     /// No progress bar and no summary
     #[arg(long, short)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub geo: GeoArgs,
 
     /// Commit after this many new events (smaller: less work lost to an interruption)
     #[arg(long, default_value_t = crate::ingest::DEFAULT_COMMIT_EVERY, hide = true)]

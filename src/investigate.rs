@@ -42,6 +42,16 @@ pub struct CaseScope {
     pub events: i64,
     pub input_files: i64,
     pub credential_reports: i64,
+    /// The geo databases of the case's enrichment (empty: none was used).
+    pub geo_databases: Vec<GeoDatabase>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GeoDatabase {
+    pub role: String,
+    pub path: String,
+    pub database_type: String,
+    pub build_time: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,7 +76,7 @@ pub struct Finding {
     pub sql: String,
     pub sql_sha256: String,
     pub parameters: BTreeMap<String, String>,
-    /// ok | error | skipped
+    /// ok | error | skipped (the reason is in `error`)
     pub status: &'static str,
     pub error: Option<String>,
     pub elapsed_ms: u128,
@@ -144,9 +154,10 @@ pub fn run(
     }
     let case = case_scope(conn)?;
     scope_to_window(conn, options.since, options.until)?;
+    let has_geo = !case.geo_databases.is_empty();
     let mut findings = Vec::new();
     for investigation in selected {
-        findings.push(run_one(conn, investigation, &options.params));
+        findings.push(run_one(conn, investigation, &options.params, has_geo));
     }
     // Most severe first, then by id: the order a responder reads them in.
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
@@ -192,6 +203,20 @@ fn case_scope(conn: &Connection) -> Result<CaseScope> {
             [],
             |r| r.get(0),
         )?,
+        geo_databases: {
+            let mut stmt = conn.prepare(
+                "SELECT role, path, database_type, build_time FROM geo_databases ORDER BY role",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(GeoDatabase {
+                    role: r.get(0)?,
+                    path: r.get(1)?,
+                    database_type: r.get(2)?,
+                    build_time: r.get(3)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        },
     })
 }
 
@@ -238,6 +263,7 @@ fn run_one(
     conn: &Connection,
     investigation: &Investigation,
     overrides: &[(String, String)],
+    has_geo: bool,
 ) -> Finding {
     let header = &investigation.header;
     let mut parameters = BTreeMap::new();
@@ -271,6 +297,14 @@ fn run_one(
         columns: Vec::new(),
         rows: Vec::new(),
     };
+    if header.requires_geo && !has_geo {
+        finding.status = "skipped";
+        finding.error = Some(
+            "skipped: no geo database was used for this case (rootlens enrich --geoip-city FILE --geoip-asn FILE)"
+                .into(),
+        );
+        return finding;
+    }
     let started = Instant::now();
     match execute(conn, investigation, &finding.parameters) {
         Ok((columns, rows)) => {

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod decode;
+pub mod enrich;
 pub mod ingest;
 pub mod investigate;
 pub mod output;

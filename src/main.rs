@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Queries { action } => commands::queries::run(action),
+        Command::Enrich { case, geo } => commands::enrich_command(&case.db, &geo),
         Command::Schema => commands::schema::run(),
     };
     let status = result.unwrap_or_else(|error| {

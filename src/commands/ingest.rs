@@ -19,6 +19,7 @@ pub fn run(args: IngestArgs) -> Result<ExitStatus> {
         exclude: ingest::case_files(&args.case.db),
     };
     let summary = ingest::run(&conn, &options)?;
+    super::enrich(&conn, &args.case.db, &args.geo, args.quiet)?;
     drop(conn);
     if !args.quiet {
         eprint!("{}", summary.render());

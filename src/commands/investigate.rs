@@ -26,7 +26,9 @@ pub fn run(args: InvestigateArgs) -> Result<ExitStatus> {
             commit_every: ingest::DEFAULT_COMMIT_EVERY,
             exclude: ingest::case_files(&db),
         };
-        ingest::run(&conn, &options)?
+        let summary = ingest::run(&conn, &options)?;
+        super::enrich(&conn, &db, &args.geo, args.quiet)?;
+        summary
     };
     if !args.quiet {
         eprint!("{}", summary.render());

@@ -21,3 +21,39 @@ fn library(user_dir: Option<&Path>) -> anyhow::Result<BTreeMap<String, Investiga
     }
     Ok(library)
 }
+
+/// Classifies and locates the case's source IPs with the databases given or found, and says
+/// which were used.
+fn enrich(
+    conn: &duckdb::Connection,
+    db: &Path,
+    geo: &crate::cli::GeoArgs,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use crate::enrich::{self, geo::GeoDatabases};
+    let search = enrich::geo::default_search_dirs(db.parent());
+    let databases =
+        GeoDatabases::discover(geo.geoip_city.as_deref(), geo.geoip_asn.as_deref(), &search)
+            .map_err(|e| anyhow::anyhow!("geo database: {e}"))?;
+    let summary = enrich::enrich_case(conn, &databases)?;
+    if !quiet {
+        eprintln!(
+            "source IPs: {} distinct, {} public, {} located; geo database {}",
+            summary.addresses,
+            summary.public,
+            summary.located,
+            crate::terminal::sanitize(&enrich::describe(&databases))
+        );
+    }
+    Ok(())
+}
+
+/// `rootlens enrich`: redo the enrichment of an existing case.
+pub fn enrich_command(db: &Path, geo: &crate::cli::GeoArgs) -> anyhow::Result<crate::ExitStatus> {
+    if !db.exists() {
+        anyhow::bail!("the case file {} does not exist", db.display());
+    }
+    let conn = crate::store::open_for_writing(db)?;
+    enrich(&conn, db, geo, false)?;
+    Ok(crate::ExitStatus::Success)
+}

@@ -64,8 +64,8 @@ fn print_summary(result: &RunResult, out: &mut impl Write) -> Result<()> {
         "severity", "rows", "id"
     )?;
     for finding in order {
-        let rows = if finding.status == "error" {
-            "error".to_string()
+        let rows = if finding.status != "ok" {
+            finding.status.to_string()
         } else {
             finding.row_count.to_string()
         };

@@ -141,6 +141,8 @@ pub struct Header {
     pub next: String,
     pub references: Vec<String>,
     pub params: Vec<Param>,
+    /// Enrichment the query cannot do without (`requires: geo`): without it, it is skipped.
+    pub requires_geo: bool,
 }
 
 /// An investigation file split into its header and its SQL.
@@ -192,6 +194,7 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
         "next",
         "references",
         "param",
+        "requires",
     ];
     if let Some((key, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_str())) {
         return Err(format!(
@@ -251,6 +254,11 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
         }
         params.push(param);
     }
+    let requires_geo = match single("requires")?.as_deref() {
+        None => false,
+        Some("geo") => true,
+        Some(other) => return Err(format!("requires `{other}` is not known (only `geo`)")),
+    };
     let header = Header {
         id,
         title: required("title")?,
@@ -263,6 +271,7 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
         next: required("next")?,
         references: list(single("references")?),
         params,
+        requires_geo,
     };
     Ok((header, sql))
 }

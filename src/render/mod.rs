@@ -177,6 +177,7 @@ struct ReportContext<'a> {
     findings: Vec<FindingView<'a>>,
     quiet: Vec<Meta<'a>>,
     failed: Vec<Meta<'a>>,
+    skipped: Vec<Meta<'a>>,
     investigations: Vec<Meta<'a>>,
     root_timeline: Table,
     credentials: Table,
@@ -209,7 +210,8 @@ pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) 
         verdict: verdict(run),
         findings,
         quiet: run.investigations.iter().filter(|f| f.row_count == 0 && f.status == "ok").map(Meta::from).collect(),
-        failed: run.investigations.iter().filter(|f| f.status != "ok").map(Meta::from).collect(),
+        failed: run.investigations.iter().filter(|f| f.status == "error").map(Meta::from).collect(),
+        skipped: run.investigations.iter().filter(|f| f.status == "skipped").map(Meta::from).collect(),
         investigations: run.investigations.iter().map(Meta::from).collect(),
         root_timeline: table(
             conn,
@@ -243,7 +245,7 @@ pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) 
         )?,
         case_sha256: sha256_file(db)?,
         case_size: std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
-        geo: "none: no geo database was used; countries and networks are not shown".into(),
+        geo: geo_description(&run.case.geo_databases),
         charts: chart_set(conn)?,
         fonts: Fonts {
             regular: base64(FONT_REGULAR),
@@ -262,6 +264,22 @@ pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) 
         }
         anyhow::anyhow!("cannot render the report: {message}")
     })
+}
+
+fn geo_description(databases: &[crate::investigate::GeoDatabase]) -> String {
+    if databases.is_empty() {
+        return "none: no geo database was used; countries and networks are not shown".into();
+    }
+    databases
+        .iter()
+        .map(|d| {
+            format!(
+                "{}: {} ({}, built {})",
+                d.role, d.path, d.database_type, d.build_time
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn case_name(db: &Path) -> String {

@@ -131,3 +131,30 @@ CREATE TABLE IF NOT EXISTS digests (
     previous_digest_hash    VARCHAR,
     raw                     JSON
 );
+
+-- Every distinct sourceIPAddress of the case, classified, and located where it is a public
+-- address and a geo database was given. Replaced as a whole by each enrichment.
+CREATE TABLE IF NOT EXISTS ip_enrichment (
+    source_ip          VARCHAR,
+    ip_class           VARCHAR,     -- public | private | loopback | link-local | reserved |
+                                    -- aws-service | not-an-ip
+    country_code       VARCHAR,     -- ISO 3166-1 alpha-2
+    country            VARCHAR,
+    region             VARCHAR,
+    city               VARCHAR,
+    latitude           DOUBLE,
+    longitude          DOUBLE,
+    accuracy_radius_km INTEGER,
+    network            VARCHAR,
+    asn                INTEGER,
+    as_org             VARCHAR
+);
+
+-- The geo databases the current enrichment used (none: no rows).
+CREATE TABLE IF NOT EXISTS geo_databases (
+    role          VARCHAR,          -- city | asn
+    path          VARCHAR,
+    database_type VARCHAR,
+    build_time    VARCHAR,
+    enriched_at   TIMESTAMP
+);

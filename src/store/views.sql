@@ -4,59 +4,66 @@
 -- Every console sign-in (CloudTrail eventName ConsoleLogin) with its result and MFA use.
 CREATE OR REPLACE VIEW console_logins AS
 SELECT
-    event_time,
-    recipient_account_id                                  AS account_id,
-    aws_region,
-    user_type,
-    coalesce(user_name, CASE WHEN user_type = 'Root' THEN 'root' END) AS user_name,
-    user_arn,
-    principal_id,
-    source_ip,
-    user_agent,
-    console_login_result                                  AS result,
-    error_message,
-    mfa_used,
-    lower(mfa_used) = 'yes'                               AS mfa_used_bool,
-    additional_event_data->>'$.LoginTo'                   AS login_to,
+    e.event_time,
+    e.recipient_account_id                                AS account_id,
+    e.aws_region,
+    e.user_type,
+    coalesce(e.user_name, CASE WHEN e.user_type = 'Root' THEN 'root' END) AS user_name,
+    e.user_arn,
+    e.principal_id,
+    e.source_ip,
+    g.country_code                                        AS country,
+    g.asn,
+    g.as_org,
+    e.user_agent,
+    e.console_login_result                                AS result,
+    e.error_message,
+    e.mfa_used,
+    lower(e.mfa_used) = 'yes'                             AS mfa_used_bool,
+    e.additional_event_data->>'$.LoginTo'                 AS login_to,
     -- SAML / Identity Center sign-ins authenticate (and do MFA) at the identity provider.
-    user_type IN ('AssumedRole', 'SAMLUser', 'IdentityCenterUser', 'FederatedUser',
-                  'WebIdentityUser')                      AS federated,
-    event_id,
-    source_id,
-    record_index
-FROM events
-WHERE event_name = 'ConsoleLogin';
+    e.user_type IN ('AssumedRole', 'SAMLUser', 'IdentityCenterUser', 'FederatedUser',
+                    'WebIdentityUser')                    AS federated,
+    e.event_id,
+    e.source_id,
+    e.record_index
+FROM events e
+LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
+WHERE e.event_name = 'ConsoleLogin';
 
 -- Root user activity as CIS AWS Foundations 4.3 defines it: performed by the root user itself,
 -- not by an AWS service on its behalf, and not an AWS service event.
 CREATE OR REPLACE VIEW root_activity AS
 SELECT
-    event_time,
-    recipient_account_id AS account_id,
-    user_account_id,
-    aws_region,
-    event_source,
-    event_name,
-    event_type,
-    read_only,
-    source_ip,
-    user_agent,
-    access_key_id,
-    starts_with(access_key_id, 'AKIA') AS long_term_key,
-    session_mfa,
-    console_login_result,
-    mfa_used,
-    error_code,
-    error_message,
-    request_parameters,
-    response_elements,
-    event_id,
-    source_id,
-    record_index
-FROM events
-WHERE user_type = 'Root'
-  AND invoked_by IS NULL
-  AND event_type IS DISTINCT FROM 'AwsServiceEvent';
+    e.event_time,
+    e.recipient_account_id AS account_id,
+    e.user_account_id,
+    e.aws_region,
+    e.event_source,
+    e.event_name,
+    e.event_type,
+    e.read_only,
+    e.source_ip,
+    g.country_code AS country,
+    g.asn,
+    e.user_agent,
+    e.access_key_id,
+    starts_with(e.access_key_id, 'AKIA') AS long_term_key,
+    e.session_mfa,
+    e.console_login_result,
+    e.mfa_used,
+    e.error_code,
+    e.error_message,
+    e.request_parameters,
+    e.response_elements,
+    e.event_id,
+    e.source_id,
+    e.record_index
+FROM events e
+LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
+WHERE e.user_type = 'Root'
+  AND e.invoked_by IS NULL
+  AND e.event_type IS DISTINCT FROM 'AwsServiceEvent';
 
 -- One row per identity seen in CloudTrail with its first and last activity.
 CREATE OR REPLACE VIEW principals AS

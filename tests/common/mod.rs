@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mmdb;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
