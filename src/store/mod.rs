@@ -63,8 +63,29 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     let config = offline_config()?.access_mode(AccessMode::ReadOnly)?;
     let conn = Connection::open_with_flags(path, config)
         .with_context(|| format!("cannot open the case file {} read-only", path.display()))?;
-    // A case written by an older version holds older views: this version's definitions apply,
-    // as temporary views of this connection (the file is not changed).
+    // A case written by an older version may lack newer tables and holds older views: empty
+    // temporary tables stand in for missing ones and this version's views apply, for this
+    // connection only (the file is not changed).
+    for statement in SCHEMA_SQL.split(';') {
+        let Some(name) = statement
+            .split("CREATE TABLE IF NOT EXISTS ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+        else {
+            continue;
+        };
+        let present: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+            [name],
+            |r| r.get(0),
+        )?;
+        if !present {
+            conn.execute_batch(
+                &statement.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"),
+            )
+            .with_context(|| format!("cannot stand in for the missing table {name}"))?;
+        }
+    }
     conn.execute_batch(&temporary_views())
         .context("cannot define the case views")?;
     Ok(conn)
