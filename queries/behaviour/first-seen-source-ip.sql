@@ -26,10 +26,15 @@ firsts AS (
            arg_min(event_name, (event_time, event_id)) AS event_name,
            arg_min(user_agent, (event_time, event_id)) AS user_agent
     FROM uses GROUP BY ALL
+),
+baseline_principals AS (
+    SELECT account_id, principal FROM uses, bounds
+    GROUP BY account_id, principal
+    HAVING min(event_time) < any_value(baseline_end)
 )
 SELECT f.event_time, f.account_id, f.principal, f.source_ip, f.event_name, f.user_agent, f.event_id
-FROM firsts f, bounds b
+FROM firsts f
+-- Only principals seen during the baseline.
+JOIN baseline_principals USING (account_id, principal), bounds b
 WHERE f.event_time >= b.baseline_end
-  AND EXISTS (SELECT 1 FROM uses u WHERE u.account_id = f.account_id AND u.principal = f.principal
-              AND u.event_time < b.baseline_end)
 ORDER BY f.event_time, f.event_id

@@ -14,7 +14,7 @@
 WITH bounds AS (SELECT min(event_time) + getvariable('baseline') AS baseline_end FROM events),
 uses AS (
     SELECT recipient_account_id AS account_id, coalesce(user_arn, principal_id) AS principal,
-           regexp_extract(user_agent, '^\S+') AS client, user_agent, source_ip, event_time, event_id
+           split_part(user_agent, ' ', 1) AS client, user_agent, source_ip, event_time, event_id
     FROM events
     WHERE coalesce(user_arn, principal_id) IS NOT NULL AND user_agent IS NOT NULL
       AND user_type IS DISTINCT FROM 'AWSService'
@@ -26,10 +26,15 @@ firsts AS (
            arg_min(source_ip, (event_time, event_id)) AS source_ip,
            arg_min(event_id, (event_time, event_id)) AS event_id
     FROM uses GROUP BY ALL
+),
+baseline_principals AS (
+    SELECT account_id, principal FROM uses, bounds
+    GROUP BY account_id, principal
+    HAVING min(event_time) < any_value(baseline_end)
 )
 SELECT f.event_time, f.account_id, f.principal, f.client, f.user_agent, f.source_ip, f.event_id
-FROM firsts f, bounds b
+FROM firsts f
+-- Only principals seen during the baseline.
+JOIN baseline_principals USING (account_id, principal), bounds b
 WHERE f.event_time >= b.baseline_end
-  AND EXISTS (SELECT 1 FROM uses u WHERE u.account_id = f.account_id AND u.principal = f.principal
-              AND u.event_time < b.baseline_end)
 ORDER BY f.event_time, f.event_id

@@ -60,7 +60,11 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
             path.display()
         );
     }
-    let config = offline_config()?.access_mode(AccessMode::ReadOnly)?;
+    // Investigations over tens of millions of events stay within a laptop's memory: past this
+    // DuckDB spills to a temporary folder beside the case.
+    let config = offline_config()?
+        .access_mode(AccessMode::ReadOnly)?
+        .max_memory("4GB")?;
     let conn = Connection::open_with_flags(path, config)
         .with_context(|| format!("cannot open the case file {} read-only", path.display()))?;
     // A case written by an older version may lack newer tables and holds older views: empty
