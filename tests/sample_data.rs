@@ -104,6 +104,7 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
     // c. root access key created, then used from the CLI.
     has("root-access-key-created", "AKIAEXAMPLEROOTKEY01");
     has("root-long-term-key-used", "AKIAEXAMPLEROOTKEY01");
+    has("suspicious-user-agents", "kali");
     has("cis-1.4-root-access-key", "111122223333");
     // d. backdoor user with an admin policy and credentials of its own.
     has("cis-4.4-iam-policy-changes", "AdministratorAccess");

@@ -8,16 +8,17 @@
 -- description: For each principal active during the baseline, the first event from a country
 --   or an autonomous system (ASN) it never used during the baseline. Needs a geo database;
 --   private addresses and AWS service names are never located.
+--   A role is one principal across its sessions.
 -- next: Ask the principal's owner about travel or new providers (VPN, cloud hosting); a new
 --   hosting ASN for a human user is a common sign of stolen credentials.
 -- references: https://attack.mitre.org/techniques/T1078/
 -- param: baseline = 14 days (interval): how much of the start of the data is the baseline
 WITH bounds AS (SELECT min(event_time) + getvariable('baseline') AS baseline_end FROM events),
 located AS (
-    SELECT e.recipient_account_id AS account_id, coalesce(e.user_arn, e.principal_id) AS principal,
+    SELECT e.recipient_account_id AS account_id, coalesce(e.session_issuer_arn, e.user_arn, e.principal_id) AS principal,
            e.event_time, e.event_id, e.source_ip, e.user_agent, g.country_code, g.asn, g.as_org
     FROM events e JOIN ip_enrichment g ON g.source_ip = e.source_ip AND g.ip_class = 'public'
-    WHERE coalesce(e.user_arn, e.principal_id) IS NOT NULL
+    WHERE coalesce(e.session_issuer_arn, e.user_arn, e.principal_id) IS NOT NULL
       AND (g.country_code IS NOT NULL OR g.asn IS NOT NULL)
 ),
 baseline AS (

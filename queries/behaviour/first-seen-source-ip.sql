@@ -8,16 +8,17 @@
 --   every public source IP it first used after the baseline, with its first event. Private
 --   addresses and AWS service names are never counted. Routine for mobile users and CI
 --   runners; interesting next to a sign-in, a credential change or a new country.
+--   A role is one principal across its sessions.
 -- next: Check the network (WHOIS, the ASN in the enrichment) and whether the principal's owner
 --   recognises it; follow the first event.
 -- references: https://attack.mitre.org/techniques/T1078/
 -- param: baseline = 14 days (interval): how much of the start of the data is the baseline
 WITH bounds AS (SELECT min(event_time) + getvariable('baseline') AS baseline_end FROM events),
 uses AS (
-    SELECT e.recipient_account_id AS account_id, coalesce(e.user_arn, e.principal_id) AS principal,
+    SELECT e.recipient_account_id AS account_id, coalesce(e.session_issuer_arn, e.user_arn, e.principal_id) AS principal,
            e.source_ip, e.event_time, e.event_id, e.event_name, e.user_agent
     FROM events e JOIN ip_enrichment g ON g.source_ip = e.source_ip AND g.ip_class = 'public'
-    WHERE coalesce(e.user_arn, e.principal_id) IS NOT NULL
+    WHERE coalesce(e.session_issuer_arn, e.user_arn, e.principal_id) IS NOT NULL
 ),
 firsts AS (
     SELECT account_id, principal, source_ip,

@@ -6,18 +6,22 @@
 -- mitre: T1078, T1059.009
 -- description: For each principal active during the baseline, clients it first used after it,
 --   compared on the user agent's first token (product and version, e.g. aws-cli/2.15.30,
---   Boto3/1.34.51, Mozilla/5.0) so per-command suffixes do not count as new.
+--   Boto3/1.34.51, Mozilla/5.0) so per-command suffixes do not count as new. A role is one
+--   principal across its sessions; AWS acting for a principal is not counted.
 -- next: A new tool for a long-lived principal, especially right after a new source IP, deserves a
 --   look at what it did (see suspicious-user-agents).
 -- references: https://attack.mitre.org/techniques/T1078/
 -- param: baseline = 14 days (interval): how much of the start of the data is the baseline
 WITH bounds AS (SELECT min(event_time) + getvariable('baseline') AS baseline_end FROM events),
 uses AS (
-    SELECT recipient_account_id AS account_id, coalesce(user_arn, principal_id) AS principal,
+    SELECT recipient_account_id AS account_id, coalesce(session_issuer_arn, user_arn, principal_id) AS principal,
            split_part(user_agent, ' ', 1) AS client, user_agent, source_ip, event_time, event_id
     FROM events
-    WHERE coalesce(user_arn, principal_id) IS NOT NULL AND user_agent IS NOT NULL
+    WHERE coalesce(session_issuer_arn, user_arn, principal_id) IS NOT NULL AND user_agent IS NOT NULL
       AND user_type IS DISTINCT FROM 'AWSService'
+      -- AWS acting for the principal, or the console's own calls, are not a client it chose.
+      AND invoked_by IS NULL
+      AND user_agent <> 'AWS Internal' AND NOT ends_with(user_agent, '.amazonaws.com')
 ),
 firsts AS (
     SELECT account_id, principal, client,

@@ -37,7 +37,7 @@ console_only AS (
      AND coalesce(p.user_arn, p.principal_id) = f.principal
      AND p.event_time < f.since
     GROUP BY ALL
-    HAVING bool_and(regexp_matches(lower(coalesce(p.user_agent, '')), '^(mozilla|console\.|aws internal|signin\.)'))
+    HAVING bool_and(regexp_matches(lower(coalesce(p.user_agent, '')), '^\[?(mozilla|console\.|aws internal|aws-internal|signin\.|s3console)'))
 )
 SELECT
     min(t.event_time) AS event_time,
