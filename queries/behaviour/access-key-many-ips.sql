@@ -5,7 +5,8 @@
 -- source: cloudtrail
 -- mitre: T1078.004, T1550.001
 -- description: An access key (long-term AKIA or temporary ASIA) used from at least key_ips
---   distinct public addresses within one key_window: a key copied to several machines, or
+--   distinct public addresses within one key_window (fixed windows aligned to midnight UTC, so
+--   a burst that straddles a boundary is split between two): a key copied to several machines, or
 --   leaked and used by others. Distinct networks and countries are counted too when a geo
 --   database was used. Workloads behind NAT gateways keep few addresses; a laptop key in a
 --   CI system may not.
