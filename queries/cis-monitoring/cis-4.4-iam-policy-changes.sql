@@ -10,20 +10,8 @@
 -- next: Check who changed which policy (request_parameters) and whether the change was
 --   planned; AdministratorAccess or wildcard grants deserve the first look.
 -- references: https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html
-SELECT
-    event_time,
-    recipient_account_id AS account_id,
-    aws_region,
-    user_type,
-    coalesce(user_arn, principal_id) AS principal,
-    source_ip,
-    user_agent,
-    event_name,
-    error_code,
-    request_parameters,
-    event_id
-FROM events
--- The JSON parts are read from raw: fetch them for the matching rows only.
+SELECT * EXCLUDE (event_row)
+FROM call_evidence
 WHERE event_row IN (
     SELECT event_row FROM events
     WHERE event_source = 'iam.amazonaws.com'

@@ -31,6 +31,25 @@ FROM events e
 LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
 WHERE e.event_name = 'ConsoleLogin';
 
+-- The columns an analyst needs to follow up one API call, for investigations that report
+-- calls one by one. Select the calls first (`WHERE event_row IN (SELECT event_row FROM events
+-- WHERE …)`): request_parameters is then read from raw for those rows only.
+CREATE OR REPLACE VIEW call_evidence AS
+SELECT
+    event_time,
+    recipient_account_id             AS account_id,
+    aws_region,
+    user_type,
+    coalesce(user_arn, principal_id) AS principal,
+    source_ip,
+    user_agent,
+    event_name,
+    error_code,
+    request_parameters,
+    event_id,
+    event_row
+FROM events;
+
 -- Root user activity as CIS AWS Foundations 4.3 defines it: performed by the root user itself,
 -- not by an AWS service on its behalf, and not an AWS service event.
 CREATE OR REPLACE VIEW root_activity AS
