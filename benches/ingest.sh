@@ -5,21 +5,7 @@
 #   benches/ingest.sh [EVENTS] [WORKDIR]      (defaults: 1000000, /tmp/rootlens-bench)
 #
 # The corpus comes from ../shared/bench/gen_cloudtrail.py (generated once per size and seed).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-events=${1:-1000000}
-work=${2:-/tmp/rootlens-bench}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rootlens-target}
-generator=${GENERATOR:-../shared/bench/gen_cloudtrail.py}
-
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/rootlens"
-corpus="$work/corpus-$events"
-mkdir -p "$work"
-if [ ! -d "$corpus/AWSLogs" ]; then
-    echo "generating $events events into $corpus" >&2
-    python3 "$generator" --events "$events" --out "$corpus" --seed 1 >&2
-fi
+source "$(dirname "$0")/common.sh" "$@"
 files=$(find "$corpus" -name '*.json.gz' | wc -l)
 bytes=$(du -sb "$corpus" | cut -f1)
 echo "corpus: $events events, $files files, $((bytes / 1048576)) MiB compressed"

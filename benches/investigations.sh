@@ -4,24 +4,8 @@
 #   benches/investigations.sh [EVENTS] [WORKDIR]     (defaults: 1000000, /tmp/rootlens-bench)
 #
 # Builds the case with benches/ingest.sh's corpus (generated once per size) if it is missing.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-events=${1:-1000000}
-work=${2:-/tmp/rootlens-bench}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rootlens-target}
-generator=${GENERATOR:-../shared/bench/gen_cloudtrail.py}
-
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/rootlens"
-corpus="$work/corpus-$events"
-case_db="$work/case-$events.duckdb"
-mkdir -p "$work"
-if [ ! -d "$corpus/AWSLogs" ]; then
-    python3 "$generator" --events "$events" --out "$corpus" --seed 1 >&2
-fi
-if [ ! -f "$case_db" ]; then
-    "$bin" ingest --quiet --db "$case_db" "$corpus"
-fi
+source "$(dirname "$0")/common.sh" "$@"
+ensure_case
 /usr/bin/time -f '%e %M' -o "$work/run.time" \
     "$bin" run --db "$case_db" --findings "$work/findings-$events.json" > /dev/null
 read -r seconds kib < "$work/run.time"

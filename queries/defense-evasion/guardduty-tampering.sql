@@ -10,20 +10,8 @@
 -- next: Re-enable the detector and review what GuardDuty would have seen; check the filters and
 --   IP sets for entries that hide the intruder's addresses.
 -- references: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_suspend-disable.html
-SELECT
-    event_time,
-    recipient_account_id AS account_id,
-    aws_region,
-    user_type,
-    coalesce(user_arn, principal_id) AS principal,
-    source_ip,
-    user_agent,
-    event_name,
-    request_parameters,
-    error_code,
-    event_id
-FROM events
--- The JSON parts are read from raw: fetch them for the matching rows only.
+SELECT * EXCLUDE (event_row)
+FROM call_evidence
 WHERE event_row IN (
     SELECT event_row FROM events
     WHERE event_source = 'guardduty.amazonaws.com'

@@ -9,21 +9,8 @@
 --   retention cut: the other records an investigation leans on.
 -- next: Restore the logging configuration and note the window for which these logs are missing.
 -- references: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
-SELECT
-    event_time,
-    recipient_account_id AS account_id,
-    aws_region,
-    user_type,
-    coalesce(user_arn, principal_id) AS principal,
-    source_ip,
-    user_agent,
-    event_source,
-    event_name,
-    request_parameters,
-    error_code,
-    event_id
-FROM events
--- The JSON parts are read from raw: fetch them for the matching rows only.
+SELECT * EXCLUDE (event_row)
+FROM call_evidence
 WHERE event_row IN (
     SELECT event_row FROM events
     WHERE (event_source = 'ec2.amazonaws.com' AND event_name = 'DeleteFlowLogs')

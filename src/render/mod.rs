@@ -30,8 +30,6 @@ const RAW_LIMIT: usize = 16 << 10;
 
 static TEMPLATES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
 
-const FONT_REGULAR: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans-subset.ttf");
-const FONT_BOLD: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans-Bold-subset.ttf");
 const FONT_MONO: &[u8] = include_bytes!("../../templates/fonts/DejaVuSansMono-subset.ttf");
 
 /// Built-in templates with a user's folder on top.
@@ -149,7 +147,7 @@ struct Table {
     total: usize,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize)]
 struct Charts {
     events_over_time: String,
     signins: String,
@@ -248,8 +246,8 @@ pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) 
         geo: geo_description(&run.case.geo_databases),
         charts: chart_set(conn)?,
         fonts: Fonts {
-            regular: base64(FONT_REGULAR),
-            bold: base64(FONT_BOLD),
+            regular: base64(charts::FONT_REGULAR),
+            bold: base64(charts::FONT_BOLD),
             mono: base64(FONT_MONO),
         },
     };

@@ -43,6 +43,7 @@ SELECT
     coalesce(user_arn, principal_id) AS principal,
     source_ip,
     user_agent,
+    event_source,
     event_name,
     error_code,
     request_parameters,
