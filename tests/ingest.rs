@@ -519,3 +519,44 @@ fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_
     assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "120000");
     assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "300");
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    large_tree(&dir.path().join("export"), 40, 200);
+    let bin = assert_cmd::cargo::cargo_bin("rootlens");
+    let export = dir.path().join("export");
+
+    // Not a terminal (as in these tests): a summary, but no bar.
+    let piped = rootlens()
+        .args(["ingest", "--db"])
+        .arg(dir.path().join("a.duckdb"))
+        .arg(&export)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(stderr.contains("events: 8000 added"), "{stderr}");
+    assert!(!stderr.contains("ETA"), "{stderr}");
+
+    // A pseudo-terminal (util-linux `script`): the bar with files, events, rate and ETA.
+    let on_tty = |quiet: &str, db: &str| {
+        let command = format!(
+            "{} ingest {quiet} --db {} {}",
+            bin.display(),
+            dir.path().join(db).display(),
+            export.display()
+        );
+        let output = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output();
+        String::from_utf8_lossy(&output.expect("util-linux script is installed").stdout)
+            .into_owned()
+    };
+    let shown = on_tty("", "b.duckdb");
+    assert!(shown.contains("files,") && shown.contains("ETA"), "{shown}");
+    let quiet = on_tty("--quiet", "c.duckdb");
+    assert!(
+        !quiet.contains("ETA") && !quiet.contains("events:"),
+        "{quiet}"
+    );
+}
