@@ -175,8 +175,8 @@ pub enum SeverityArg {
 }
 
 impl SeverityArg {
-    pub fn severity(self) -> crate::queries::Severity {
-        use crate::queries::Severity;
+    pub fn severity(self) -> crate::library::Severity {
+        use crate::library::Severity;
         match self {
             SeverityArg::Info => Severity::Info,
             SeverityArg::Low => Severity::Low,
@@ -279,8 +279,8 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
 }
 
 fn parse_time(text: &str) -> Result<chrono::NaiveDateTime, String> {
-    crate::decode::time::parse_utc_micros(text)
-        .or_else(|| crate::decode::time::parse_utc_micros(&format!("{text}T00:00:00Z")))
-        .and_then(crate::decode::time::from_micros)
+    crate::time::parse_utc_micros(text)
+        .or_else(|| crate::time::parse_utc_micros(&format!("{text}T00:00:00Z")))
+        .and_then(crate::time::from_micros)
         .ok_or_else(|| format!("`{text}` is not a time (expected e.g. 2024-06-03T08:00:00Z)"))
 }

@@ -2,17 +2,19 @@
 //!
 //! discover -> decode -> load (ingest) -> investigate -> enrich -> render.
 
+pub mod assets;
 pub mod cli;
 pub mod commands;
 pub mod decode;
 pub mod enrich;
 pub mod ingest;
-pub mod investigate;
+pub mod runner;
 pub mod output;
-pub mod queries;
+pub mod library;
 pub mod render;
 pub mod store;
 pub mod terminal;
+pub mod time;
 
 /// The version recorded in every case and report.
 pub fn tool_version() -> String {

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Command::Query(args) => commands::query::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Report(args) => commands::report::run(args),
-        Command::Queries { action } => commands::queries::run(action),
+        Command::Queries { action } => commands::library::run(action),
         Command::Enrich { case, geo } => commands::enrich_command(&case.db, &geo),
         Command::Schema => commands::schema::run(),
     };

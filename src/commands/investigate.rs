@@ -2,7 +2,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::InvestigateArgs;
 use crate::ingest::{self, IngestOptions};
-use crate::investigate::{self, RunOptions};
+use crate::runner::{self, RunOptions};
 use crate::{render, store, ExitStatus};
 
 /// ingest -> run -> report, into one case folder.
@@ -35,8 +35,8 @@ pub fn run(args: InvestigateArgs) -> Result<ExitStatus> {
     }
 
     let conn = store::open_read_only(&db)?;
-    let selected = investigate::select(&library, &[])?;
-    let result = investigate::run(&conn, &selected, &RunOptions::everything())?;
+    let selected = runner::select(&library, &[])?;
+    let result = runner::run(&conn, &selected, &RunOptions::everything())?;
     super::run::write_findings(&result, &findings)?;
     super::report::write_report(
         &conn,

@@ -3,14 +3,14 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::cli::ReportArgs;
-use crate::investigate::{self, RunOptions, RunResult};
+use crate::runner::{self, RunOptions, RunResult};
 use crate::{render, store, ExitStatus};
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus> {
     let library = super::library(args.library.queries.as_deref())?;
     let conn = store::open_read_only(&args.case.db)?;
-    let selected = investigate::select(&library, &[])?;
-    let result = investigate::run(&conn, &selected, &RunOptions::everything())?;
+    let selected = runner::select(&library, &[])?;
+    let result = runner::run(&conn, &selected, &RunOptions::everything())?;
     if let Some(path) = &args.findings {
         super::run::write_findings(&result, path)?;
     }

@@ -3,21 +3,21 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use crate::cli::RunArgs;
-use crate::investigate::{self, RunOptions, RunResult};
-use crate::queries::Severity;
+use crate::runner::{self, FindingStatus, RunOptions, RunResult};
+use crate::library::Severity;
 use crate::terminal::sanitize;
 use crate::{store, ExitStatus};
 
 pub fn run(args: RunArgs) -> Result<ExitStatus> {
     let library = super::library(args.library.queries.as_deref())?;
-    let selected = investigate::select(&library, &args.only)?;
+    let selected = runner::select(&library, &args.only)?;
     let conn = store::open_read_only(&args.case.db)?;
     let options = RunOptions {
         since: args.since,
         until: args.until,
         params: args.params,
     };
-    let result = investigate::run(&conn, &selected, &options)?;
+    let result = runner::run(&conn, &selected, &options)?;
     print_summary(&result, &mut std::io::stdout().lock())?;
     if let Some(path) = &args.findings {
         write_findings(&result, path)?;
@@ -30,7 +30,7 @@ pub fn run(args: RunArgs) -> Result<ExitStatus> {
 /// or above `fail_on` has rows, else 0.
 pub fn exit_status(result: &RunResult, fail_on: Option<Severity>) -> ExitStatus {
     let mut failed = false;
-    for finding in result.investigations.iter().filter(|f| f.status == "error") {
+    for finding in result.investigations.iter().filter(|f| f.status == FindingStatus::Error) {
         failed = true;
         eprintln!(
             "rootlens: investigation {} failed: {}",
@@ -64,8 +64,8 @@ fn print_summary(result: &RunResult, out: &mut impl Write) -> Result<()> {
         "severity", "rows", "id"
     )?;
     for finding in order {
-        let rows = if finding.status != "ok" {
-            finding.status.to_string()
+        let rows = if finding.status != FindingStatus::Ok {
+            finding.status.as_str().to_string()
         } else {
             finding.row_count.to_string()
         };

@@ -224,7 +224,7 @@ fn parse_bool(value: &str) -> Option<bool> {
 /// ISO-8601 with an offset, converted to UTC; a time without offset is taken as UTC,
 /// which is what AWS writes.
 fn parse_time(value: &str) -> Option<NaiveDateTime> {
-    super::time::parse_utc_micros(value).and_then(super::time::from_micros)
+    crate::time::parse_utc_micros(value).and_then(crate::time::from_micros)
 }
 
 /// Decodes a whole credential report CSV.

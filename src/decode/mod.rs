@@ -4,7 +4,6 @@ pub mod cloudtrail;
 pub mod credreport;
 pub mod json_stream;
 pub mod sniff;
-pub mod time;
 
 use std::fmt;
 

@@ -24,10 +24,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// declares it with `@font-face`.
 pub const FONT_FAMILY: &str = "rootlens-sans";
 
-pub(crate) static FONT_REGULAR: &[u8] =
-    include_bytes!("../../templates/fonts/DejaVuSans-subset.ttf");
-pub(crate) static FONT_BOLD: &[u8] =
-    include_bytes!("../../templates/fonts/DejaVuSans-Bold-subset.ttf");
+use crate::assets::{FONT_BOLD, FONT_REGULAR};
 
 /// Categories of [`root_timeline`], top row first. Other category strings get
 /// rows of their own below these.

@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::investigate::{Finding, RunResult};
-use crate::queries::Severity;
+use crate::runner::{Finding, FindingStatus, RunResult};
+use crate::library::Severity;
 
 /// Evidence rows shown per finding; findings.json has them all.
 pub const ROWS_PER_FINDING: usize = 25;
@@ -28,9 +28,7 @@ const ROOT_TIMELINE_ROWS: usize = 200;
 /// Longest original record shown inline (bytes of pretty JSON).
 const RAW_LIMIT: usize = 16 << 10;
 
-static TEMPLATES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
-
-const FONT_MONO: &[u8] = include_bytes!("../../templates/fonts/DejaVuSansMono-subset.ttf");
+use crate::assets::{FONT_MONO, TEMPLATES};
 
 /// Built-in templates with a user's folder on top.
 pub fn templates(user_dir: Option<&Path>) -> Result<tera::Tera> {
@@ -169,8 +167,8 @@ struct ReportContext<'a> {
     case_name: String,
     generated_at: &'a str,
     tool_version: &'a str,
-    case: &'a crate::investigate::CaseScope,
-    window: &'a crate::investigate::Window,
+    case: &'a crate::runner::CaseScope,
+    window: &'a crate::runner::Window,
     verdict: Verdict,
     findings: Vec<FindingView<'a>>,
     quiet: Vec<Meta<'a>>,
@@ -207,9 +205,9 @@ pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) 
         window: &run.window,
         verdict: verdict(run),
         findings,
-        quiet: run.investigations.iter().filter(|f| f.row_count == 0 && f.status == "ok").map(Meta::from).collect(),
-        failed: run.investigations.iter().filter(|f| f.status == "error").map(Meta::from).collect(),
-        skipped: run.investigations.iter().filter(|f| f.status == "skipped").map(Meta::from).collect(),
+        quiet: run.investigations.iter().filter(|f| f.row_count == 0 && f.status == FindingStatus::Ok).map(Meta::from).collect(),
+        failed: run.investigations.iter().filter(|f| f.status == FindingStatus::Error).map(Meta::from).collect(),
+        skipped: run.investigations.iter().filter(|f| f.status == FindingStatus::Skipped).map(Meta::from).collect(),
         investigations: run.investigations.iter().map(Meta::from).collect(),
         root_timeline: table(
             conn,
@@ -246,8 +244,8 @@ pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) 
         geo: geo_description(&run.case.geo_databases),
         charts: chart_set(conn)?,
         fonts: Fonts {
-            regular: base64(charts::FONT_REGULAR),
-            bold: base64(charts::FONT_BOLD),
+            regular: base64(crate::assets::FONT_REGULAR),
+            bold: base64(crate::assets::FONT_BOLD),
             mono: base64(FONT_MONO),
         },
     };
@@ -264,7 +262,7 @@ pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) 
     })
 }
 
-fn geo_description(databases: &[crate::investigate::GeoDatabase]) -> String {
+fn geo_description(databases: &[crate::runner::GeoDatabase]) -> String {
     if databases.is_empty() {
         return "none: no geo database was used; countries and networks are not shown".into();
     }
@@ -533,7 +531,7 @@ fn chart_set(conn: &Connection) -> Result<Charts> {
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let micros: i64 = row.get(0)?;
-        let Some(time) = crate::decode::time::from_micros(micros) else {
+        let Some(time) = crate::time::from_micros(micros) else {
             continue;
         };
         root.push(charts::RootEvent {

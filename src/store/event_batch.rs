@@ -12,7 +12,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::decode::cloudtrail::Record;
-use crate::decode::time::parse_utc_micros;
+use crate::time::parse_utc_micros;
 
 /// Rows per batch handed to the writer: large enough for the appender to work in bulk, small
 /// enough that a few batches in flight per thread stay within tens of MB.

@@ -8,10 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use duckdb::{AccessMode, Config, Connection};
 
-pub const SCHEMA_SQL: &str = include_str!("schema.sql");
-const VIEWS_SQL: &str = include_str!("views.sql");
-/// The SELECT behind the `events` view (kept apart so a time window can be added to it).
-pub const EVENTS_VIEW_SELECT: &str = include_str!("events_view.sql");
+use crate::assets::{EVENTS_VIEW_SELECT, SCHEMA_SQL, VIEWS_SQL};
 
 /// Every view of the case: `events` first, then the views built on it.
 pub fn views_sql() -> String {

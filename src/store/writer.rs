@@ -14,7 +14,7 @@ use duckdb::{params, Appender, Connection};
 
 use super::event_batch::{self, event_key, EventBatch, EventKey};
 use crate::decode::credreport::{CredentialReport, CredentialRow};
-use crate::decode::time::parse_utc_micros;
+use crate::time::parse_utc_micros;
 use crate::ingest::worker::{FileOutcome, ReportTime, Status};
 
 /// Commit at least this often (besides every `commit_every` events). Larger transactions

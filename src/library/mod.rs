@@ -35,13 +35,12 @@ impl Investigation {
     }
 }
 
-static BUILT_IN: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/queries");
 
 /// Every built-in investigation, by id.
 pub fn built_in() -> Result<BTreeMap<String, Investigation>> {
     let mut found = BTreeMap::new();
     let mut files: Vec<&include_dir::File> = Vec::new();
-    collect(&BUILT_IN, &mut files);
+    collect(&crate::assets::QUERIES, &mut files);
     for file in files {
         let origin = format!("built-in:{}", file.path().display());
         let text = file

@@ -1,15 +1,15 @@
 use anyhow::{bail, Result};
 
 use crate::cli::QueriesAction;
-use crate::investigate::set_variable;
-use crate::queries::{self, DataSource, Investigation};
+use crate::runner::set_variable;
+use crate::library::{self, DataSource, Investigation};
 use crate::terminal::sanitize;
 use crate::{store, ExitStatus};
 
 pub fn run(action: QueriesAction) -> Result<ExitStatus> {
     match action {
-        QueriesAction::List(library) => {
-            let (all, _) = queries::library(library.queries.as_deref())?;
+        QueriesAction::List(args) => {
+            let (all, _) = library::library(args.queries.as_deref())?;
             let mut list: Vec<_> = all.values().collect();
             list.sort_by(|a, b| {
                 (
@@ -34,8 +34,8 @@ pub fn run(action: QueriesAction) -> Result<ExitStatus> {
             }
             Ok(ExitStatus::Success)
         }
-        QueriesAction::Show { id, library } => {
-            let (all, _) = queries::library(library.queries.as_deref())?;
+        QueriesAction::Show { id, library: args } => {
+            let (all, _) = library::library(args.queries.as_deref())?;
             let Some(inv) = all.get(&id) else {
                 bail!("no investigation `{id}` (see `rootlens queries list`)");
             };
@@ -99,8 +99,8 @@ fn required_columns(source: DataSource) -> &'static [&'static [&'static str]] {
 /// in-memory case. Prints one line per problem; exit 2 if there is any.
 fn lint(dir: Option<&std::path::Path>) -> Result<ExitStatus> {
     let investigations: Vec<Investigation> = match dir {
-        Some(dir) => queries::from_dir(dir)?,
-        None => queries::built_in()?.into_values().collect(),
+        Some(dir) => library::from_dir(dir)?,
+        None => library::built_in()?.into_values().collect(),
     };
     let conn = store::open_in_memory()?;
     let mut problems = Vec::new();

@@ -10,8 +10,8 @@ use duckdb::Connection;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::queries::{Investigation, Severity};
-use crate::store::EVENTS_VIEW_SELECT;
+use crate::library::{Investigation, Severity};
+use crate::assets::EVENTS_VIEW_SELECT;
 
 /// What to run and how.
 pub struct RunOptions {
@@ -60,6 +60,28 @@ pub struct Window {
     pub until: Option<String>,
 }
 
+/// Whether an investigation ran, as written to findings.json and shown in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingStatus {
+    /// It ran; its rows (possibly none) are the findings.
+    Ok,
+    /// Its SQL failed.
+    Error,
+    /// It could not apply to this case (e.g. no geo database), said why.
+    Skipped,
+}
+
+impl FindingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingStatus::Ok => "ok",
+            FindingStatus::Error => "error",
+            FindingStatus::Skipped => "skipped",
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Finding {
     pub id: String,
@@ -76,8 +98,8 @@ pub struct Finding {
     pub sql: String,
     pub sql_sha256: String,
     pub parameters: BTreeMap<String, String>,
-    /// ok | error | skipped (the reason is in `error`)
-    pub status: &'static str,
+    /// Whether it ran; the reason it did not is in `error`.
+    pub status: FindingStatus,
     pub error: Option<String>,
     pub elapsed_ms: u128,
     pub row_count: usize,
@@ -290,7 +312,7 @@ fn run_one(
         sql: investigation.sql.clone(),
         sql_sha256: investigation.sha256.clone(),
         parameters,
-        status: "ok",
+        status: FindingStatus::Ok,
         error: None,
         elapsed_ms: 0,
         row_count: 0,
@@ -298,7 +320,7 @@ fn run_one(
         rows: Vec::new(),
     };
     if header.requires_geo && !has_geo {
-        finding.status = "skipped";
+        finding.status = FindingStatus::Skipped;
         finding.error = Some(
             "skipped: no geo database was used for this case (rootlens enrich --geoip-city FILE --geoip-asn FILE)"
                 .into(),
@@ -313,7 +335,7 @@ fn run_one(
             finding.rows = rows;
         }
         Err(error) => {
-            finding.status = "error";
+            finding.status = FindingStatus::Error;
             finding.error = Some(format!("{error:#}"));
         }
     }

@@ -1,0 +1,23 @@
+//! Everything the binary carries inside itself: the investigation library, the report
+//! templates and fonts, and the case's SQL. The one place that embeds files, so what ships is
+//! visible at a glance.
+
+use include_dir::{include_dir, Dir};
+
+/// `queries/`: the built-in investigations, one `.sql` file each.
+pub static QUERIES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/queries");
+
+/// `templates/`: the built-in report templates (fonts are embedded separately, below).
+pub static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// DejaVu subsets (the licence sits beside them in `templates/fonts/`).
+pub static FONT_REGULAR: &[u8] = include_bytes!("../templates/fonts/DejaVuSans-subset.ttf");
+pub static FONT_BOLD: &[u8] = include_bytes!("../templates/fonts/DejaVuSans-Bold-subset.ttf");
+pub static FONT_MONO: &[u8] = include_bytes!("../templates/fonts/DejaVuSansMono-subset.ttf");
+
+/// The case's tables.
+pub const SCHEMA_SQL: &str = include_str!("store/schema.sql");
+/// The case's views.
+pub const VIEWS_SQL: &str = include_str!("store/views.sql");
+/// The SELECT behind the `events` view (also used to bind investigations to a time window).
+pub const EVENTS_VIEW_SELECT: &str = include_str!("store/events_view.sql");
