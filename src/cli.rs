@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "rootlens",
     version,
     about = "Offline forensics for AWS accounts: CloudTrail and IAM credential reports in one DuckDB case",
-    after_help = "Exit codes: 0 success, 2 usage or fatal error, 3 finished but some inputs failed."
+    after_help = crate::exit::EXIT_CODES_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,14 +35,18 @@ pub enum Command {
         action: QueriesAction,
     },
     /// Classify and locate the case's source IPs again (e.g. with a newer geo database)
-    Enrich {
-        #[command(flatten)]
-        case: CaseArg,
-        #[command(flatten)]
-        geo: GeoArgs,
-    },
+    Enrich(EnrichArgs),
     /// Print the case's tables, columns and views, documented
     Schema,
+}
+
+#[derive(Args)]
+pub struct EnrichArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    #[command(flatten)]
+    pub geo: GeoArgs,
 }
 
 #[derive(Args)]
@@ -73,6 +77,9 @@ pub struct ReportArgs {
     pub library: LibraryArg,
 
     #[command(flatten)]
+    pub selection: RunSelection,
+
+    #[command(flatten)]
     pub templates: TemplatesArg,
 
     /// Where to write the HTML report
@@ -86,6 +93,10 @@ pub struct ReportArgs {
     /// Also write every finding with all its rows to this JSON file
     #[arg(long, value_name = "FILE")]
     pub findings: Option<PathBuf>,
+
+    /// Exit with 1 when an investigation at or above this severity has rows
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
 }
 
 #[derive(Args)]
@@ -107,13 +118,15 @@ pub struct InvestigateArgs {
     #[command(flatten)]
     pub geo: GeoArgs,
 
+    #[command(flatten)]
+    pub tuning: IngestTuning,
+
+    #[command(flatten)]
+    pub selection: RunSelection,
+
     /// Also print the report to report.pdf (needs a local Chromium or Chrome)
     #[arg(long)]
     pub pdf: bool,
-
-    /// Time of credential reports whose file name carries none (see `ingest --as-of`)
-    #[arg(long, value_parser = parse_time)]
-    pub as_of: Option<chrono::NaiveDateTime>,
 
     /// Exit with 1 when an investigation at or above this severity has rows
     #[arg(long, value_enum)]
@@ -140,6 +153,22 @@ pub struct RunArgs {
     #[command(flatten)]
     pub library: LibraryArg,
 
+    #[command(flatten)]
+    pub selection: RunSelection,
+
+    /// Write every finding with its rows to this JSON file
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+
+    /// Exit with 1 when an investigation at or above this severity has rows
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+}
+
+/// Which investigations run, over which time, with which parameters (`run`, `report`,
+/// `investigate`).
+#[derive(Args)]
+pub struct RunSelection {
     /// Only these investigations: ids, categories or id prefixes (comma-separated, repeatable)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -155,14 +184,6 @@ pub struct RunArgs {
     /// Set a parameter of the investigations that declare it, e.g. --param burst_failures=3
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
-
-    /// Write every finding with its rows to this JSON file
-    #[arg(long, value_name = "FILE")]
-    pub findings: Option<PathBuf>,
-
-    /// Exit with 1 when an investigation at or above this severity has rows
-    #[arg(long, value_enum)]
-    pub fail_on: Option<SeverityArg>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -217,18 +238,8 @@ pub struct IngestArgs {
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 
-    /// Decoding threads (default: all cores)
-    #[arg(long)]
-    pub threads: Option<usize>,
-
-    /// Stop decompressing a file past this many MiB (guards against gzip bombs)
-    #[arg(long, default_value_t = crate::ingest::DEFAULT_MAX_DECOMPRESSED_MB)]
-    pub max_decompressed_mb: u64,
-
-    /// Time of credential reports whose file name carries none, e.g. 2024-06-03T08:00:00Z
-    /// (otherwise the file's modification time is used)
-    #[arg(long, value_parser = parse_time)]
-    pub as_of: Option<chrono::NaiveDateTime>,
+    #[command(flatten)]
+    pub tuning: IngestTuning,
 
     /// No progress bar and no summary
     #[arg(long, short)]
@@ -236,9 +247,28 @@ pub struct IngestArgs {
 
     #[command(flatten)]
     pub geo: GeoArgs,
+}
+
+/// How files are read (`ingest` and `investigate`).
+#[derive(Args)]
+pub struct IngestTuning {
+    /// Decoding threads (default: all cores)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// Stop decompressing a file past this many MiB (guards against gzip bombs)
+    #[arg(long, default_value_t = crate::ingest::DEFAULT_MAX_DECOMPRESSED_MB,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_decompressed_mb: u64,
+
+    /// Time of credential reports whose file name carries none, e.g. 2024-06-03T08:00:00Z
+    /// (otherwise the file's modification time is used)
+    #[arg(long, value_parser = parse_time)]
+    pub as_of: Option<chrono::NaiveDateTime>,
 
     /// Commit after this many new events (smaller: less work lost to an interruption)
-    #[arg(long, default_value_t = crate::ingest::DEFAULT_COMMIT_EVERY, hide = true)]
+    #[arg(long, default_value_t = crate::ingest::DEFAULT_COMMIT_EVERY, hide = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub commit_every: u64,
 }
 

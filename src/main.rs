@@ -13,12 +13,15 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Queries { action } => commands::library::run(action),
-        Command::Enrich { case, geo } => commands::enrich_command(&case.db, &geo),
+        Command::Enrich(args) => commands::enrich::run(args),
         Command::Schema => commands::schema::run(),
     };
-    let status = result.unwrap_or_else(|error| {
-        eprintln!("rootlens: {}", terminal::sanitize(&format!("{error:#}")));
-        ExitStatus::Error
-    });
+    let status = match result {
+        Ok(outcome) => ExitStatus::of(&outcome),
+        Err(error) => {
+            eprintln!("rootlens: {}", terminal::sanitize(&format!("{error:#}")));
+            ExitStatus::Error
+        }
+    };
     ExitCode::from(status as u8)
 }

@@ -10,11 +10,13 @@ use duckdb::Connection;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::library::{Investigation, Severity};
+use crate::library::{Investigation, Library, Severity};
 use crate::assets::EVENTS_VIEW_SELECT;
 
 /// What to run and how.
 pub struct RunOptions {
+    /// Ids, categories or id prefixes to run (all when empty).
+    pub only: Vec<String>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
     /// `--param name=value`, applied to every selected investigation that declares `name`.
@@ -25,6 +27,7 @@ impl RunOptions {
     /// Every investigation over the whole case with default parameters.
     pub fn everything() -> Self {
         RunOptions {
+            only: Vec::new(),
             since: None,
             until: None,
             params: Vec::new(),
@@ -127,18 +130,50 @@ pub struct RunResult {
 pub const FINDINGS_SCHEMA: &str = "rootlens.findings/1";
 
 impl RunResult {
-    /// Investigations with rows at or above `level`.
-    pub fn at_or_above(&self, level: Severity) -> impl Iterator<Item = &Finding> {
+    /// The most severe investigation that has rows.
+    pub fn worst_finding(&self) -> Option<Severity> {
+        self.with_rows().map(|f| f.severity).max()
+    }
+
+    /// Investigations that have rows.
+    pub fn with_rows(&self) -> impl Iterator<Item = &Finding> {
+        self.investigations.iter().filter(|f| f.row_count > 0)
+    }
+
+    /// Investigations whose SQL failed.
+    pub fn failed(&self) -> impl Iterator<Item = &Finding> {
         self.investigations
             .iter()
-            .filter(move |f| f.row_count > 0 && f.severity >= level)
+            .filter(|f| f.status == FindingStatus::Error)
+    }
+
+    /// What decides the exit status, given `--fail-on`.
+    pub fn outcome(&self, fail_on: Option<Severity>) -> crate::exit::Outcome {
+        crate::exit::Outcome {
+            investigations_failed: self.failed().next().is_some(),
+            worst_finding: self.worst_finding(),
+            fail_on,
+            ..Default::default()
+        }
+    }
+
+    /// Writes findings.json.
+    pub fn write_json(&self, path: &std::path::Path) -> Result<()> {
+        use std::io::Write;
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut writer = std::io::BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut writer, self)?;
+        writer
+            .flush()
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 }
 
 /// Picks the investigations named by `only` (all when empty). An entry that matches nothing
 /// is an error, so a typo does not silently run nothing.
 pub fn select<'a>(
-    library: &'a BTreeMap<String, Investigation>,
+    library: &'a Library,
     only: &[String],
 ) -> Result<Vec<&'a Investigation>> {
     if only.is_empty() {
@@ -161,11 +196,9 @@ pub fn select<'a>(
         .collect())
 }
 
-pub fn run(
-    conn: &Connection,
-    selected: &[&Investigation],
-    options: &RunOptions,
-) -> Result<RunResult> {
+/// Runs the investigations `options` select over the case.
+pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result<RunResult> {
+    let selected = select(library, &options.only)?;
     for (name, _) in &options.params {
         if !selected
             .iter()

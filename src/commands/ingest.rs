@@ -1,33 +1,23 @@
+//! `rootlens ingest`: load inputs into a case, then enrich it.
+
 use anyhow::Result;
 
 use crate::cli::IngestArgs;
-use crate::ingest::{self, IngestOptions};
-use crate::{store, ExitStatus};
+use crate::exit::Outcome;
+use crate::{config, pipeline};
 
-pub fn run(args: IngestArgs) -> Result<ExitStatus> {
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let conn = store::open_for_writing(&args.case.db)?;
-    let options = IngestOptions {
-        inputs: args.inputs,
-        threads,
-        max_decompressed: args.max_decompressed_mb << 20,
-        as_of: args.as_of,
-        progress: !args.quiet,
-        commit_every: args.commit_every,
-        exclude: ingest::case_files(&args.case.db),
-    };
-    let summary = ingest::run(&conn, &options)?;
-    super::enrich(&conn, &args.case.db, &args.geo, args.quiet)?;
-    drop(conn);
+pub fn run(args: IngestArgs) -> Result<Outcome> {
+    let db = &args.case.db;
+    let options = config::ingest_options(args.inputs, &args.tuning, db, args.quiet);
+    let (summary, enriched) =
+        pipeline::ingest_and_enrich(db, &options, &config::geo_options(&args.geo))?;
     if !args.quiet {
+        super::print_enriched(&enriched);
         eprint!("{}", summary.render());
-        eprintln!("case: {}", args.case.db.display());
+        eprintln!("case: {}", db.display());
     }
-    Ok(if summary.any_failed() {
-        ExitStatus::InputsFailed
-    } else {
-        ExitStatus::Success
+    Ok(Outcome {
+        inputs_failed: summary.any_failed(),
+        ..Outcome::default()
     })
 }

@@ -1,79 +1,49 @@
+//! `rootlens investigate`: the main job. Ingest, enrich, run and report, into one case folder.
+
 use anyhow::{Context, Result};
 
 use crate::cli::InvestigateArgs;
-use crate::ingest::{self, IngestOptions};
-use crate::runner::{self, RunOptions};
-use crate::{render, store, ExitStatus};
+use crate::exit::Outcome;
+use crate::{config, pipeline};
 
-/// ingest -> run -> report, into one case folder.
-pub fn run(args: InvestigateArgs) -> Result<ExitStatus> {
+pub fn run(args: InvestigateArgs) -> Result<Outcome> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the case folder {}", args.out.display()))?;
     let db = args.out.join("case.duckdb");
     let findings = args.out.join("findings.json");
-    let report = args.out.join("report.html");
-    // Check the library before spending time on the ingest.
-    let library = super::library(args.library.queries.as_deref())?;
+    let html = args.out.join("report.html");
+    let pdf = args.pdf.then(|| args.out.join("report.pdf"));
+    // Check the library and the options before spending time on the ingest.
+    let library = super::load_library(args.library.queries.as_deref())?;
+    let run_options = config::run_options(&args.selection)?;
+    crate::runner::select(&library, &run_options.only)?;
+    let report = config::report_options(html, pdf, Some(findings), &args.templates);
+    let ingest_options = config::ingest_options(args.inputs, &args.tuning, &db, args.quiet);
 
-    let summary = {
-        let conn = store::open_for_writing(&db)?;
-        let options = IngestOptions {
-            inputs: args.inputs,
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            max_decompressed: ingest::DEFAULT_MAX_DECOMPRESSED_MB << 20,
-            as_of: args.as_of,
-            progress: !args.quiet,
-            commit_every: ingest::DEFAULT_COMMIT_EVERY,
-            exclude: ingest::case_files(&db),
-        };
-        let summary = ingest::run(&conn, &options)?;
-        super::enrich(&conn, &db, &args.geo, args.quiet)?;
-        summary
-    };
+    let (summary, enriched) =
+        pipeline::ingest_and_enrich(&db, &ingest_options, &config::geo_options(&args.geo))?;
     if !args.quiet {
+        super::print_enriched(&enriched);
         eprint!("{}", summary.render());
     }
-
-    let conn = store::open_read_only(&db)?;
-    let selected = runner::select(&library, &[])?;
-    let result = runner::run(&conn, &selected, &RunOptions::everything())?;
-    super::run::write_findings(&result, &findings)?;
-    super::report::write_report(
-        &conn,
-        &db,
-        &result,
-        args.templates.templates.as_deref(),
-        &report,
-    )?;
-    let with_rows = result
-        .investigations
-        .iter()
-        .filter(|f| f.row_count > 0)
-        .count();
+    let result = pipeline::run_and_report(&db, &library, &run_options, &report)?;
+    super::print_failed_investigations(&result);
     println!(
         "{} investigations, {} with findings; worst: {}",
         result.investigations.len(),
-        with_rows,
-        result
-            .investigations
-            .iter()
-            .filter(|f| f.row_count > 0)
-            .map(|f| f.severity)
-            .max()
-            .map_or("none", |s| s.as_str())
+        result.with_rows().count(),
+        result.worst_finding().map_or("none", |s| s.as_str())
     );
     println!("case:     {}", db.display());
-    println!("findings: {}", findings.display());
-    println!("report:   {}", report.display());
-    if args.pdf {
-        let pdf = args.out.join("report.pdf");
-        render::pdf::print(&report, &pdf)?;
-        println!("pdf:      {}", pdf.display());
+    if let Some(path) = &report.findings {
+        println!("findings: {}", path.display());
     }
-    Ok(
-        match super::run::exit_status(&result, args.fail_on.map(|l| l.severity())) {
-            ExitStatus::Success if summary.any_failed() => ExitStatus::InputsFailed,
-            status => status,
-        },
-    )
+    println!("report:   {}", report.html.display());
+    if let Some(path) = &report.pdf {
+        println!("pdf:      {}", path.display());
+    }
+    Ok(Outcome {
+        inputs_failed: summary.any_failed(),
+        ..result.outcome(config::fail_on(args.fail_on))
+    })
 }

@@ -4,12 +4,13 @@ use crate::cli::QueriesAction;
 use crate::runner::set_variable;
 use crate::library::{self, DataSource, Investigation};
 use crate::terminal::sanitize;
-use crate::{store, ExitStatus};
+use crate::exit::Outcome;
+use crate::store;
 
-pub fn run(action: QueriesAction) -> Result<ExitStatus> {
+pub fn run(action: QueriesAction) -> Result<Outcome> {
     match action {
         QueriesAction::List(args) => {
-            let (all, _) = library::library(args.queries.as_deref())?;
+            let (all, _) = library::load(args.queries.as_deref())?;
             let mut list: Vec<_> = all.values().collect();
             list.sort_by(|a, b| {
                 (
@@ -32,15 +33,15 @@ pub fn run(action: QueriesAction) -> Result<ExitStatus> {
                     sanitize(&inv.header.title)
                 );
             }
-            Ok(ExitStatus::Success)
+            Ok(Outcome::default())
         }
         QueriesAction::Show { id, library: args } => {
-            let (all, _) = library::library(args.queries.as_deref())?;
+            let (all, _) = library::load(args.queries.as_deref())?;
             let Some(inv) = all.get(&id) else {
                 bail!("no investigation `{id}` (see `rootlens queries list`)");
             };
             print!("{}", describe(inv));
-            Ok(ExitStatus::Success)
+            Ok(Outcome::default())
         }
         QueriesAction::Lint { dir } => lint(dir.as_deref()),
     }
@@ -97,7 +98,8 @@ fn required_columns(source: DataSource) -> &'static [&'static [&'static str]] {
 
 /// Checks every header and runs every query (with its default parameters) against an empty
 /// in-memory case. Prints one line per problem; exit 2 if there is any.
-fn lint(dir: Option<&std::path::Path>) -> Result<ExitStatus> {
+/// Lint problems count as failed investigations: exit status 2.
+fn lint(dir: Option<&std::path::Path>) -> Result<Outcome> {
     let investigations: Vec<Investigation> = match dir {
         Some(dir) => library::from_dir(dir)?,
         None => library::built_in()?.into_values().collect(),
@@ -157,9 +159,8 @@ fn lint(dir: Option<&std::path::Path>) -> Result<ExitStatus> {
         investigations.len(),
         problems.len()
     );
-    Ok(if problems.is_empty() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Error
+    Ok(Outcome {
+        investigations_failed: !problems.is_empty(),
+        ..Outcome::default()
     })
 }

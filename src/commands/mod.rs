@@ -1,5 +1,7 @@
-//! One thin module per subcommand: options in, library call, exit status out.
+//! One thin module per subcommand, named after it: arguments in (through `config`), library
+//! calls, what the user reads, and the outcome that decides the exit status.
 
+pub mod enrich;
 pub mod ingest;
 pub mod investigate;
 pub mod library;
@@ -8,52 +10,41 @@ pub mod report;
 pub mod run;
 pub mod schema;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::library::Investigation;
+use crate::library::Library;
+use crate::pipeline::Enriched;
+use crate::runner::RunResult;
+use crate::terminal::sanitize;
 
 /// The investigation library for a command, telling the user which built-ins their folder replaces.
-fn library(user_dir: Option<&Path>) -> anyhow::Result<BTreeMap<String, Investigation>> {
-    let (library, notices) = crate::library::library(user_dir)?;
+fn load_library(user_dir: Option<&Path>) -> anyhow::Result<Library> {
+    let (library, notices) = crate::library::load(user_dir)?;
     for notice in notices {
-        eprintln!("notice: {}", crate::terminal::sanitize(&notice));
+        eprintln!("notice: {}", sanitize(&notice));
     }
     Ok(library)
 }
 
-/// Classifies and locates the case's source IPs with the databases given or found, and says
-/// which were used.
-fn enrich(
-    conn: &duckdb::Connection,
-    db: &Path,
-    geo: &crate::cli::GeoArgs,
-    quiet: bool,
-) -> anyhow::Result<()> {
-    use crate::enrich::{self, geo::GeoDatabases};
-    let search = enrich::geo::default_search_dirs(db.parent());
-    let databases =
-        GeoDatabases::discover(geo.geoip_city.as_deref(), geo.geoip_asn.as_deref(), &search)
-            .map_err(|e| anyhow::anyhow!("geo database: {e}"))?;
-    let summary = enrich::enrich_case(conn, &databases)?;
-    if !quiet {
-        eprintln!(
-            "source IPs: {} distinct, {} public, {} located; geo database {}",
-            summary.addresses,
-            summary.public,
-            summary.located,
-            crate::terminal::sanitize(&enrich::describe(&databases))
-        );
-    }
-    Ok(())
+/// The enrichment's one-line summary, on stderr.
+fn print_enriched(enriched: &Enriched) {
+    let summary = &enriched.summary;
+    eprintln!(
+        "source IPs: {} distinct, {} public, {} located; geo database {}",
+        summary.addresses,
+        summary.public,
+        summary.located,
+        sanitize(&enriched.databases)
+    );
 }
 
-/// `rootlens enrich`: redo the enrichment of an existing case.
-pub fn enrich_command(db: &Path, geo: &crate::cli::GeoArgs) -> anyhow::Result<crate::ExitStatus> {
-    if !db.exists() {
-        anyhow::bail!("the case file {} does not exist", db.display());
+/// Names every investigation that failed, on stderr.
+fn print_failed_investigations(result: &RunResult) {
+    for finding in result.failed() {
+        eprintln!(
+            "rootlens: investigation {} failed: {}",
+            finding.id,
+            sanitize(finding.error.as_deref().unwrap_or(""))
+        );
     }
-    let conn = crate::store::open_for_writing(db)?;
-    enrich(&conn, db, geo, false)?;
-    Ok(crate::ExitStatus::Success)
 }

@@ -4,9 +4,10 @@ use anyhow::{Context, Result};
 
 use crate::cli::{OutputFormat, QueryArgs};
 use crate::output::{CsvOut, TableOut};
-use crate::{store, ExitStatus};
+use crate::exit::Outcome;
+use crate::store;
 
-pub fn run(args: QueryArgs) -> Result<ExitStatus> {
+pub fn run(args: QueryArgs) -> Result<Outcome> {
     let sql = match (&args.sql, &args.file) {
         (Some(sql), _) => sql.clone(),
         (None, Some(file)) => std::fs::read_to_string(file)
@@ -79,5 +80,5 @@ pub fn run(args: QueryArgs) -> Result<ExitStatus> {
         }
     }
     out.flush()?;
-    Ok(ExitStatus::Success)
+    Ok(Outcome::default())
 }

@@ -1,43 +1,23 @@
-use std::path::Path;
+//! `rootlens report`: run the investigations over an existing case and write the report.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::cli::ReportArgs;
-use crate::runner::{self, RunOptions, RunResult};
-use crate::{render, store, ExitStatus};
+use crate::exit::Outcome;
+use crate::{config, pipeline};
 
-pub fn run(args: ReportArgs) -> Result<ExitStatus> {
-    let library = super::library(args.library.queries.as_deref())?;
-    let conn = store::open_read_only(&args.case.db)?;
-    let selected = runner::select(&library, &[])?;
-    let result = runner::run(&conn, &selected, &RunOptions::everything())?;
-    if let Some(path) = &args.findings {
-        super::run::write_findings(&result, path)?;
+pub fn run(args: ReportArgs) -> Result<Outcome> {
+    let library = super::load_library(args.library.queries.as_deref())?;
+    let options = config::run_options(&args.selection)?;
+    let report = config::report_options(args.out, args.pdf, args.findings, &args.templates);
+    let result = pipeline::run_and_report(&args.case.db, &library, &options, &report)?;
+    super::print_failed_investigations(&result);
+    println!("report: {}", report.html.display());
+    if let Some(path) = &report.findings {
+        println!("findings: {}", path.display());
     }
-    write_report(
-        &conn,
-        &args.case.db,
-        &result,
-        args.templates.templates.as_deref(),
-        &args.out,
-    )?;
-    println!("report: {}", args.out.display());
-    if let Some(pdf) = &args.pdf {
-        render::pdf::print(&args.out, pdf)?;
+    if let Some(pdf) = &report.pdf {
         println!("pdf: {}", pdf.display());
     }
-    Ok(ExitStatus::Success)
-}
-
-/// Renders and writes the HTML report of a run.
-pub fn write_report(
-    conn: &duckdb::Connection,
-    db: &Path,
-    result: &RunResult,
-    templates: Option<&Path>,
-    out: &Path,
-) -> Result<()> {
-    let tera = render::templates(templates)?;
-    let html = render::render(conn, db, result, &tera)?;
-    std::fs::write(out, html).with_context(|| format!("cannot write {}", out.display()))
+    Ok(result.outcome(config::fail_on(args.fail_on)))
 }

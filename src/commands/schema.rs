@@ -1,11 +1,12 @@
 use anyhow::Result;
 
-use crate::{store, ExitStatus};
+use crate::exit::Outcome;
+use crate::store;
 
 /// The documented DDL is the schema's reference: tables first, then views.
-pub fn run() -> Result<ExitStatus> {
+pub fn run() -> Result<Outcome> {
     println!("{}", crate::assets::SCHEMA_SQL.trim_end());
     println!();
     println!("{}", store::views_sql().trim_end());
-    Ok(ExitStatus::Success)
+    Ok(Outcome::default())
 }

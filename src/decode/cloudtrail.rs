@@ -252,136 +252,154 @@ fn structural(err: StreamError) -> DecodeError {
 /// callback's business (the walk goes on).
 pub fn split_document<R: BufRead>(
     stream: &mut JsonStream<R>,
-    mut on_record: impl FnMut(&[u8], RecordPlace),
+    on_record: impl FnMut(&[u8], RecordPlace),
 ) -> Result<DocumentKind, DecodeError> {
-    let mut buffer = Vec::with_capacity(8 << 10);
-    let mut index = 0u64;
-    let mut emit = |stream: &mut dyn RecordSource, index: &mut u64| -> Result<(), DecodeError> {
-        buffer.clear();
-        let place = RecordPlace {
-            index: *index,
-            offset: stream.offset(),
-            line: stream.line(),
-        };
-        stream.read_record(&mut buffer)?;
-        on_record(&buffer, place);
-        *index += 1;
-        Ok(())
+    let mut splitter = Splitter {
+        buffer: Vec::with_capacity(8 << 10),
+        index: 0,
+        on_record,
     };
-
     match stream.peek_non_ws().map_err(structural)? {
         None => Ok(DocumentKind::NotCloudTrail("empty file".into())),
         Some(b'[') => {
-            if !stream.open_container(b'[', b']').map_err(structural)? {
-                loop {
-                    emit(stream, &mut index)?;
-                    if !stream.next_in_container(b']').map_err(structural)? {
-                        break;
-                    }
-                }
-            }
+            splitter.array(stream)?;
             expect_end(stream)?;
             Ok(DocumentKind::Array)
         }
-        Some(b'{') => {
-            stream.start_capture();
-            let mut kind = None;
-            let mut keys = Vec::new();
-            let mut scratch = Vec::new();
-            if !stream.open_container(b'{', b'}').map_err(structural)? {
-                loop {
-                    let key = stream.read_key(&mut scratch).map_err(structural)?;
-                    let container = match key.as_str() {
-                        "Records" => Some(DocumentKind::Records),
-                        "Events" => Some(DocumentKind::Lookup),
-                        _ => None,
-                    };
-                    match container {
-                        Some(container_kind) => {
-                            stream.take_capture();
-                            match stream.peek_non_ws().map_err(structural)? {
-                                Some(b'[') => {}
-                                Some(other) => {
-                                    return Err(DecodeError::new(
-                                        stream.error("").position(),
-                                        format!(
-                                            "\"{key}\" is not an array (found {})",
-                                            json_type_of(other)
-                                        ),
-                                    ))
-                                }
-                                None => {
-                                    return Err(structural(stream.error(format!(
-                                        "the data ends after \"{key}\" (truncated file?)"
-                                    ))))
-                                }
-                            }
-                            if !stream.open_container(b'[', b']').map_err(structural)? {
-                                loop {
-                                    emit(stream, &mut index)?;
-                                    if !stream.next_in_container(b']').map_err(structural)? {
-                                        break;
-                                    }
-                                }
-                            }
-                            kind = Some(container_kind);
-                        }
-                        None => {
-                            scratch.clear();
-                            stream
-                                .read_value(&mut scratch, MAX_RECORD_BYTES)
-                                .map_err(structural)?;
-                            keys.push(key);
-                        }
-                    }
-                    if !stream.next_in_container(b'}').map_err(structural)? {
-                        break;
-                    }
-                }
-            }
-            if let Some(kind) = kind {
-                expect_end(stream)?;
-                return Ok(kind);
-            }
-            let first = stream.take_capture().unwrap_or_default();
-            let has = |name: &str| keys.iter().any(|k| k == name);
-            if has("digestStartTime") || has("logFiles") {
-                expect_end(stream)?;
-                return Ok(DocumentKind::Digest(first));
-            }
-            if !(has("eventTime") || has("eventName") || has("eventID") || has("CloudTrailEvent")) {
-                return Ok(DocumentKind::NotCloudTrail(
-                    "a JSON object without Records, Events or CloudTrail record fields".into(),
-                ));
-            }
-            // The object was a record: the document is one record per line.
-            // Records on one line each are read line by line, so a broken line is one bad
-            // record; pretty-printed records one after another are read value by value.
-            let one_per_line = !first.trim_ascii().contains(&b'\n');
-            emit(&mut JsonStream::new(first.trim_ascii()), &mut index)?;
-            let mut lines = Lines {
-                stream,
-                one_per_line,
-            };
-            loop {
-                match lines.stream.peek_non_ws().map_err(structural)? {
-                    None => return Ok(DocumentKind::Lines),
-                    // In line mode a line that is not an object is one bad record.
-                    Some(b'{') | Some(_) if lines.one_per_line => emit(&mut lines, &mut index)?,
-                    Some(b'{') => emit(&mut lines, &mut index)?,
-                    Some(other) => {
-                        return Err(structural(lines.stream.error(format!(
-                            "expected the next record ('{{') but found {}",
-                            describe_byte(other)
-                        ))))
-                    }
-                }
-            }
-        }
+        Some(b'{') => splitter.object(stream),
         Some(other) => Ok(DocumentKind::NotCloudTrail(format!(
             "not a JSON object or array (starts with {})",
             describe_byte(other)
         ))),
+    }
+}
+
+/// Hands out the records of one document, numbered in order.
+struct Splitter<F> {
+    buffer: Vec<u8>,
+    index: u64,
+    on_record: F,
+}
+
+impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
+    fn emit(&mut self, source: &mut dyn RecordSource) -> Result<(), DecodeError> {
+        self.buffer.clear();
+        let place = RecordPlace {
+            index: self.index,
+            offset: source.offset(),
+            line: source.line(),
+        };
+        source.read_record(&mut self.buffer)?;
+        (self.on_record)(&self.buffer, place);
+        self.index += 1;
+        Ok(())
+    }
+
+    /// Every element of the array the stream is at.
+    fn array<R: BufRead>(&mut self, stream: &mut JsonStream<R>) -> Result<(), DecodeError> {
+        if !stream.open_container(b'[', b']').map_err(structural)? {
+            loop {
+                self.emit(stream)?;
+                if !stream.next_in_container(b']').map_err(structural)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A document that starts with `{`: a `Records` or `Events` container, a digest, another
+    /// JSON object, or the first of several records (one per line).
+    fn object<R: BufRead>(&mut self, stream: &mut JsonStream<R>) -> Result<DocumentKind, DecodeError> {
+        stream.start_capture();
+        let mut kind = None;
+        let mut keys = Vec::new();
+        let mut scratch = Vec::new();
+        if !stream.open_container(b'{', b'}').map_err(structural)? {
+            loop {
+                let key = stream.read_key(&mut scratch).map_err(structural)?;
+                let container = match key.as_str() {
+                    "Records" => Some(DocumentKind::Records),
+                    "Events" => Some(DocumentKind::Lookup),
+                    _ => None,
+                };
+                if let Some(container_kind) = container {
+                    stream.take_capture();
+                    expect_array(stream, &key)?;
+                    self.array(stream)?;
+                    kind = Some(container_kind);
+                } else {
+                    scratch.clear();
+                    stream
+                        .read_value(&mut scratch, MAX_RECORD_BYTES)
+                        .map_err(structural)?;
+                    keys.push(key);
+                }
+                if !stream.next_in_container(b'}').map_err(structural)? {
+                    break;
+                }
+            }
+        }
+        if let Some(kind) = kind {
+            expect_end(stream)?;
+            return Ok(kind);
+        }
+        let first = stream.take_capture().unwrap_or_default();
+        let has = |name: &str| keys.iter().any(|k| k == name);
+        if has("digestStartTime") || has("logFiles") {
+            expect_end(stream)?;
+            return Ok(DocumentKind::Digest(first));
+        }
+        if !(has("eventTime") || has("eventName") || has("eventID") || has("CloudTrailEvent")) {
+            return Ok(DocumentKind::NotCloudTrail(
+                "a JSON object without Records, Events or CloudTrail record fields".into(),
+            ));
+        }
+        self.lines(stream, &first)
+    }
+
+    /// The object just read was a record: the document is one record per line. Records on one
+    /// line each are read line by line, so a broken line is one bad record; pretty-printed
+    /// records one after another are read value by value.
+    fn lines<R: BufRead>(
+        &mut self,
+        stream: &mut JsonStream<R>,
+        first: &[u8],
+    ) -> Result<DocumentKind, DecodeError> {
+        let one_per_line = !first.trim_ascii().contains(&b'\n');
+        self.emit(&mut JsonStream::new(first.trim_ascii()))?;
+        let mut lines = Lines {
+            stream,
+            one_per_line,
+        };
+        loop {
+            match lines.stream.peek_non_ws().map_err(structural)? {
+                None => return Ok(DocumentKind::Lines),
+                // In line mode a line that is not an object is one bad record.
+                Some(_) if lines.one_per_line => self.emit(&mut lines)?,
+                Some(b'{') => self.emit(&mut lines)?,
+                Some(other) => {
+                    return Err(structural(lines.stream.error(format!(
+                        "expected the next record ('{{') but found {}",
+                        describe_byte(other)
+                    ))))
+                }
+            }
+        }
+    }
+}
+
+/// The value after `"key":` must be an array of records.
+fn expect_array<R: BufRead>(stream: &mut JsonStream<R>, key: &str) -> Result<(), DecodeError> {
+    match stream.peek_non_ws().map_err(structural)? {
+        Some(b'[') => Ok(()),
+        Some(other) => Err(DecodeError::new(
+            stream.error("").position(),
+            format!("\"{key}\" is not an array (found {})", json_type_of(other)),
+        )),
+        None => Err(structural(stream.error(format!(
+            "the data ends after \"{key}\" (truncated file?)"
+        )))),
     }
 }
 

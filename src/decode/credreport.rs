@@ -4,38 +4,54 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{snippet, DecodeError};
 
-/// The columns of an AWS credential report, in the order AWS writes them.
-pub const HEADER: [&str; 22] = [
-    "user",
-    "arn",
-    "user_creation_time",
-    "password_enabled",
-    "password_last_used",
-    "password_last_changed",
-    "password_next_rotation",
-    "mfa_active",
-    "access_key_1_active",
-    "access_key_1_last_rotated",
-    "access_key_1_last_used_date",
-    "access_key_1_last_used_region",
-    "access_key_1_last_used_service",
-    "access_key_2_active",
-    "access_key_2_last_rotated",
-    "access_key_2_last_used_date",
-    "access_key_2_last_used_region",
-    "access_key_2_last_used_service",
-    "cert_1_active",
-    "cert_1_last_rotated",
-    "cert_2_active",
-    "cert_2_last_rotated",
-];
+/// How a credential-report column is typed in the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellType {
+    Text,
+    Flag,
+    Time,
+}
+
+/// The columns of an AWS credential report, in the order AWS writes them, with their types:
+/// the one definition the decoder, the case writer and (by a test) `schema.sql` follow.
+pub const COLUMNS: [(&str, CellType); 22] = {
+    use CellType::{Flag, Text, Time};
+    [
+        ("user", Text),
+        ("arn", Text),
+        ("user_creation_time", Time),
+        ("password_enabled", Flag),
+        ("password_last_used", Time),
+        ("password_last_changed", Time),
+        ("password_next_rotation", Time),
+        ("mfa_active", Flag),
+        ("access_key_1_active", Flag),
+        ("access_key_1_last_rotated", Time),
+        ("access_key_1_last_used_date", Time),
+        ("access_key_1_last_used_region", Text),
+        ("access_key_1_last_used_service", Text),
+        ("access_key_2_active", Flag),
+        ("access_key_2_last_rotated", Time),
+        ("access_key_2_last_used_date", Time),
+        ("access_key_2_last_used_region", Text),
+        ("access_key_2_last_used_service", Text),
+        ("cert_1_active", Flag),
+        ("cert_1_last_rotated", Time),
+        ("cert_2_active", Flag),
+        ("cert_2_last_rotated", Time),
+    ]
+};
+
+/// Position of the required columns in [`COLUMNS`].
+const USER: usize = 0;
+const ARN: usize = 1;
 
 /// Strings AWS writes instead of a value; they mean "nothing to report", not bad data.
 const SPECIAL_VALUES: [&str; 3] = ["N/A", "no_information", "not_supported"];
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Short form of `HEADER` for error messages.
+/// Short form of [`COLUMNS`] for error messages.
 const EXPECTED_COLUMNS: &str = "expected only credential-report columns: user, arn, \
     user_creation_time, password_*, mfa_active, access_key_{1,2}_*, cert_{1,2}_*";
 
@@ -121,75 +137,87 @@ pub struct CredentialReport {
     pub rows: Vec<CredentialRow>,
 }
 
-/// One user's row. Timestamps are UTC `NaiveDateTime`; every value that was a special string
-/// (`N/A`, `no_information`, `not_supported`, or anything else not parseable for its type) is None
-/// in the typed field and recorded in `special_values` as (column name, original string).
+/// One typed value of a row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Cell {
+    /// Absent from the file, empty, or a special string (recorded in `special_values`).
+    #[default]
+    Missing,
+    Text(String),
+    Flag(bool),
+    Time(NaiveDateTime),
+}
+
+/// One user's row: a cell per [`COLUMNS`] entry, in that order. Timestamps are UTC; every value
+/// that was a special string (`N/A`, `no_information`, `not_supported`, or anything else not
+/// parseable for its type) is `Missing` and recorded in `special_values` as (column, original).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CredentialRow {
-    pub user: String,
-    pub arn: String,
-    pub user_creation_time: Option<NaiveDateTime>,
-    pub password_enabled: Option<bool>,
-    pub password_last_used: Option<NaiveDateTime>,
-    pub password_last_changed: Option<NaiveDateTime>,
-    pub password_next_rotation: Option<NaiveDateTime>,
-    pub mfa_active: Option<bool>,
-    pub access_key_1_active: Option<bool>,
-    pub access_key_1_last_rotated: Option<NaiveDateTime>,
-    pub access_key_1_last_used_date: Option<NaiveDateTime>,
-    pub access_key_1_last_used_region: Option<String>,
-    pub access_key_1_last_used_service: Option<String>,
-    pub access_key_2_active: Option<bool>,
-    pub access_key_2_last_rotated: Option<NaiveDateTime>,
-    pub access_key_2_last_used_date: Option<NaiveDateTime>,
-    pub access_key_2_last_used_region: Option<String>,
-    pub access_key_2_last_used_service: Option<String>,
-    pub cert_1_active: Option<bool>,
-    pub cert_1_last_rotated: Option<NaiveDateTime>,
-    pub cert_2_active: Option<bool>,
-    pub cert_2_last_rotated: Option<NaiveDateTime>,
+    pub cells: [Cell; COLUMNS.len()],
     pub special_values: Vec<(&'static str, String)>,
     /// 0-based data row number (the header is not counted).
     pub row_index: usize,
 }
 
 impl CredentialRow {
-    /// Stores one trimmed cell; `column` is always a `HEADER` name (the header was checked).
-    fn set(&mut self, column: &'static str, value: &str) {
-        let specials = &mut self.special_values;
-        let time = |s: &mut Vec<_>| typed(column, value, s, parse_time);
-        let flag = |s: &mut Vec<_>| typed(column, value, s, parse_bool);
-        let text = |s: &mut Vec<_>| typed(column, value, s, |v| Some(v.to_owned()));
-        match column {
-            "user" => self.user = value.to_owned(),
-            "arn" => self.arn = value.to_owned(),
-            "user_creation_time" => self.user_creation_time = time(specials),
-            "password_enabled" => self.password_enabled = flag(specials),
-            "password_last_used" => self.password_last_used = time(specials),
-            "password_last_changed" => self.password_last_changed = time(specials),
-            "password_next_rotation" => self.password_next_rotation = time(specials),
-            "mfa_active" => self.mfa_active = flag(specials),
-            "access_key_1_active" => self.access_key_1_active = flag(specials),
-            "access_key_1_last_rotated" => self.access_key_1_last_rotated = time(specials),
-            "access_key_1_last_used_date" => self.access_key_1_last_used_date = time(specials),
-            "access_key_1_last_used_region" => self.access_key_1_last_used_region = text(specials),
-            "access_key_1_last_used_service" => {
-                self.access_key_1_last_used_service = text(specials);
-            }
-            "access_key_2_active" => self.access_key_2_active = flag(specials),
-            "access_key_2_last_rotated" => self.access_key_2_last_rotated = time(specials),
-            "access_key_2_last_used_date" => self.access_key_2_last_used_date = time(specials),
-            "access_key_2_last_used_region" => self.access_key_2_last_used_region = text(specials),
-            "access_key_2_last_used_service" => {
-                self.access_key_2_last_used_service = text(specials);
-            }
-            "cert_1_active" => self.cert_1_active = flag(specials),
-            "cert_1_last_rotated" => self.cert_1_last_rotated = time(specials),
-            "cert_2_active" => self.cert_2_active = flag(specials),
-            "cert_2_last_rotated" => self.cert_2_last_rotated = time(specials),
-            // Unreachable: `parse_header` admits only names from `HEADER`.
-            _ => {}
+    pub fn user(&self) -> &str {
+        self.text_at(USER).unwrap_or("")
+    }
+
+    pub fn arn(&self) -> &str {
+        self.text_at(ARN).unwrap_or("")
+    }
+
+    fn cell(&self, column: &str) -> &Cell {
+        COLUMNS
+            .iter()
+            .position(|(name, _)| *name == column)
+            .map_or(&Cell::Missing, |index| &self.cells[index])
+    }
+
+    fn text_at(&self, index: usize) -> Option<&str> {
+        match &self.cells[index] {
+            Cell::Text(text) => Some(text),
+            _ => None,
         }
+    }
+
+    /// A text column's value, by name.
+    pub fn text(&self, column: &str) -> Option<&str> {
+        match self.cell(column) {
+            Cell::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A boolean column's value, by name.
+    pub fn flag(&self, column: &str) -> Option<bool> {
+        match self.cell(column) {
+            Cell::Flag(flag) => Some(*flag),
+            _ => None,
+        }
+    }
+
+    /// A timestamp column's value, by name.
+    pub fn time(&self, column: &str) -> Option<NaiveDateTime> {
+        match self.cell(column) {
+            Cell::Time(time) => Some(*time),
+            _ => None,
+        }
+    }
+
+    /// Stores one trimmed cell of the column at `index` in [`COLUMNS`].
+    fn set(&mut self, index: usize, value: &str) {
+        let (column, cell_type) = COLUMNS[index];
+        let specials = &mut self.special_values;
+        self.cells[index] = match cell_type {
+            // The key columns are kept as written, whatever they hold.
+            _ if index == USER || index == ARN => Cell::Text(value.to_owned()),
+            CellType::Text => typed(column, value, specials, |v| Some(Cell::Text(v.to_owned()))),
+            CellType::Flag => typed(column, value, specials, |v| parse_bool(v).map(Cell::Flag)),
+            CellType::Time => typed(column, value, specials, |v| parse_time(v).map(Cell::Time)),
+        }
+        .unwrap_or_default();
     }
 }
 
@@ -261,7 +289,7 @@ pub fn parse(bytes: &[u8]) -> Result<CredentialReport, DecodeError> {
             let value = std::str::from_utf8(field).map_err(|_| {
                 DecodeError::new(
                     format!("line {line}, column {}", index + 1),
-                    format!("`{column}` value is not valid UTF-8"),
+                    format!("`{}` value is not valid UTF-8", COLUMNS[column].0),
                 )
                 .with_snippet(raw)
             })?;
@@ -336,13 +364,14 @@ impl<'a> Records<'a> {
     }
 }
 
-/// Maps header fields to `HEADER` names; rejects unknown, duplicate, or missing key columns.
+/// Maps header fields to positions in [`COLUMNS`]; rejects unknown, duplicate, or missing key
+/// columns.
 fn parse_header(
     record: &csv::ByteRecord,
     line: usize,
     raw: &[u8],
-) -> Result<Vec<&'static str>, DecodeError> {
-    let mut columns: Vec<&'static str> = Vec::with_capacity(record.len());
+) -> Result<Vec<usize>, DecodeError> {
+    let mut columns: Vec<usize> = Vec::with_capacity(record.len());
     for (index, field) in record.iter().enumerate() {
         let position = format!("line {line}, column {}", index + 1);
         let name = std::str::from_utf8(field)
@@ -351,7 +380,7 @@ fn parse_header(
                     .with_snippet(raw)
             })?
             .trim();
-        let Some(&column) = HEADER.iter().find(|&&known| known == name) else {
+        let Some(column) = COLUMNS.iter().position(|(known, _)| *known == name) else {
             // Bounded, since a mis-sniffed binary file can make one huge "column name".
             let name = snippet(name.as_bytes());
             return Err(DecodeError::new(
@@ -362,17 +391,17 @@ fn parse_header(
         };
         if columns.contains(&column) {
             return Err(
-                DecodeError::new(position, format!("duplicate column `{column}`"))
+                DecodeError::new(position, format!("duplicate column `{name}`"))
                     .with_snippet(raw),
             );
         }
         columns.push(column);
     }
-    for required in ["user", "arn"] {
+    for required in [USER, ARN] {
         if !columns.contains(&required) {
             return Err(DecodeError::new(
                 format!("line {line}"),
-                format!("header lacks the required `{required}` column"),
+                format!("header lacks the required `{}` column", COLUMNS[required].0),
             )
             .with_snippet(raw));
         }
@@ -382,7 +411,7 @@ fn parse_header(
 
 /// The account from the root row's ARN, else from the first IAM ARN that names one.
 fn account_id(rows: &[CredentialRow]) -> Option<String> {
-    let accounts = || rows.iter().filter_map(|row| arn_account(&row.arn));
+    let accounts = || rows.iter().filter_map(|row| arn_account(row.arn()));
     accounts()
         .find(|&(_, is_root)| is_root)
         .or_else(|| accounts().next())
@@ -417,11 +446,11 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
 
     #[test]
     fn header_has_22_distinct_columns() {
-        let mut names = HEADER.to_vec();
+        let mut names: Vec<&str> = COLUMNS.iter().map(|(name, _)| *name).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), 22);
-        assert_eq!(&HEADER[..2], &["user", "arn"]);
+        assert_eq!((COLUMNS[USER].0, COLUMNS[ARN].0), ("user", "arn"));
     }
 
     #[test]
@@ -432,38 +461,38 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
 
         let alice = &report.rows[1];
         assert_eq!(alice.row_index, 1);
-        assert_eq!(alice.user, "alice");
-        assert_eq!(alice.arn, "arn:aws:iam::111122223333:user/alice");
-        assert_eq!(alice.user_creation_time, Some(at("2020-05-06 07:08:09")));
-        assert_eq!(alice.password_enabled, Some(true));
-        assert_eq!(alice.password_last_used, Some(at("2024-04-01 10:00:00")));
-        assert_eq!(alice.password_last_changed, Some(at("2024-01-01 00:00:00")));
+        assert_eq!(alice.user(), "alice");
+        assert_eq!(alice.arn(), "arn:aws:iam::111122223333:user/alice");
+        assert_eq!(alice.time("user_creation_time"), Some(at("2020-05-06 07:08:09")));
+        assert_eq!(alice.flag("password_enabled"), Some(true));
+        assert_eq!(alice.time("password_last_used"), Some(at("2024-04-01 10:00:00")));
+        assert_eq!(alice.time("password_last_changed"), Some(at("2024-01-01 00:00:00")));
         assert_eq!(
-            alice.password_next_rotation,
+            alice.time("password_next_rotation"),
             Some(at("2024-07-01 00:00:00"))
         );
-        assert_eq!(alice.mfa_active, Some(true));
-        assert_eq!(alice.access_key_1_active, Some(true));
+        assert_eq!(alice.flag("mfa_active"), Some(true));
+        assert_eq!(alice.flag("access_key_1_active"), Some(true));
         assert_eq!(
-            alice.access_key_1_last_rotated,
+            alice.time("access_key_1_last_rotated"),
             Some(at("2023-12-24 12:00:00"))
         );
         assert_eq!(
-            alice.access_key_1_last_used_date,
+            alice.time("access_key_1_last_used_date"),
             Some(at("2024-04-02 11:22:33"))
         );
         assert_eq!(
-            alice.access_key_1_last_used_region.as_deref(),
+            alice.text("access_key_1_last_used_region"),
             Some("us-east-1")
         );
-        assert_eq!(alice.access_key_1_last_used_service.as_deref(), Some("s3"));
-        assert_eq!(alice.access_key_2_active, Some(false));
-        assert_eq!(alice.access_key_2_last_rotated, None);
-        assert_eq!(alice.access_key_2_last_used_region, None);
-        assert_eq!(alice.cert_1_active, Some(false));
-        assert_eq!(alice.cert_1_last_rotated, None);
-        assert_eq!(alice.cert_2_active, Some(false));
-        assert_eq!(alice.cert_2_last_rotated, None);
+        assert_eq!(alice.text("access_key_1_last_used_service"), Some("s3"));
+        assert_eq!(alice.flag("access_key_2_active"), Some(false));
+        assert_eq!(alice.time("access_key_2_last_rotated"), None);
+        assert_eq!(alice.text("access_key_2_last_used_region"), None);
+        assert_eq!(alice.flag("cert_1_active"), Some(false));
+        assert_eq!(alice.time("cert_1_last_rotated"), None);
+        assert_eq!(alice.flag("cert_2_active"), Some(false));
+        assert_eq!(alice.time("cert_2_last_rotated"), None);
         let special_columns: Vec<&str> = alice.special_values.iter().map(|(c, _)| *c).collect();
         assert_eq!(
             special_columns,
@@ -483,17 +512,17 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
         let report = parse(FULL.as_bytes()).expect("full report parses");
         let root = &report.rows[0];
         assert_eq!(root.row_index, 0);
-        assert_eq!(root.user, "<root_account>");
-        assert_eq!(root.arn, "arn:aws:iam::111122223333:root");
-        assert_eq!(root.password_enabled, None);
-        assert_eq!(root.password_last_used, Some(at("2024-03-11 09:14:02")));
+        assert_eq!(root.user(), "<root_account>");
+        assert_eq!(root.arn(), "arn:aws:iam::111122223333:root");
+        assert_eq!(root.flag("password_enabled"), None);
+        assert_eq!(root.time("password_last_used"), Some(at("2024-03-11 09:14:02")));
         assert!(root
             .special_values
             .contains(&("password_enabled", "not_supported".to_owned())));
         assert!(root
             .special_values
             .contains(&("password_next_rotation", "not_supported".to_owned())));
-        assert_eq!(root.mfa_active, Some(false));
+        assert_eq!(root.flag("mfa_active"), Some(false));
     }
 
     #[test]
@@ -530,10 +559,10 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
             bob,arn:aws:iam::111122223333:user/bob,false\r\n";
         let report = parse(csv.as_bytes()).expect("parses");
         assert_eq!(report.rows.len(), 2);
-        assert_eq!(report.rows[0].user, "alice");
-        assert_eq!(report.rows[0].mfa_active, Some(true));
-        assert_eq!(report.rows[1].arn, "arn:aws:iam::111122223333:user/bob");
-        assert_eq!(report.rows[1].mfa_active, Some(false));
+        assert_eq!(report.rows[0].user(), "alice");
+        assert_eq!(report.rows[0].flag("mfa_active"), Some(true));
+        assert_eq!(report.rows[1].arn(), "arn:aws:iam::111122223333:user/bob");
+        assert_eq!(report.rows[1].flag("mfa_active"), Some(false));
         assert!(report.rows.iter().all(|r| r.special_values.is_empty()));
     }
 
@@ -543,18 +572,18 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
             TRUE,eu-west-1,arn:aws:iam::111122223333:user/alice,2024-02-03T04:05:06Z,alice\n";
         let report = parse(csv.as_bytes()).expect("parses");
         let row = &report.rows[0];
-        assert_eq!(row.user, "alice");
-        assert_eq!(row.arn, "arn:aws:iam::111122223333:user/alice");
-        assert_eq!(row.mfa_active, Some(true));
+        assert_eq!(row.user(), "alice");
+        assert_eq!(row.arn(), "arn:aws:iam::111122223333:user/alice");
+        assert_eq!(row.flag("mfa_active"), Some(true));
         assert_eq!(
-            row.access_key_1_last_used_region.as_deref(),
+            row.text("access_key_1_last_used_region"),
             Some("eu-west-1")
         );
-        assert_eq!(row.password_last_used, Some(at("2024-02-03 04:05:06")));
+        assert_eq!(row.time("password_last_used"), Some(at("2024-02-03 04:05:06")));
         // Columns absent from the header stay None.
-        assert_eq!(row.user_creation_time, None);
-        assert_eq!(row.password_enabled, None);
-        assert_eq!(row.access_key_1_active, None);
+        assert_eq!(row.time("user_creation_time"), None);
+        assert_eq!(row.flag("password_enabled"), None);
+        assert_eq!(row.flag("access_key_1_active"), None);
         assert!(row.special_values.is_empty());
     }
 
@@ -563,10 +592,10 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
         let csv = "user,arn,password_enabled,mfa_active,access_key_1_active,cert_1_active\n\
             a,arn:aws:iam::1:user/a,TRUE,false,True,FALSE\n";
         let row = &parse(csv.as_bytes()).expect("parses").rows[0];
-        assert_eq!(row.password_enabled, Some(true));
-        assert_eq!(row.mfa_active, Some(false));
-        assert_eq!(row.access_key_1_active, Some(true));
-        assert_eq!(row.cert_1_active, Some(false));
+        assert_eq!(row.flag("password_enabled"), Some(true));
+        assert_eq!(row.flag("mfa_active"), Some(false));
+        assert_eq!(row.flag("access_key_1_active"), Some(true));
+        assert_eq!(row.flag("cert_1_active"), Some(false));
     }
 
     #[test]
@@ -574,13 +603,13 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
         let csv = "user,arn,user_creation_time,password_last_used,password_last_changed,cert_1_last_rotated\n\
             a,arn:aws:iam::1:user/a,2024-03-11T09:14:02+00:00,2024-03-11T09:14:02.123Z,2024-03-11T11:14:02+02:00,2024-03-11 09:14:02\n";
         let row = &parse(csv.as_bytes()).expect("parses").rows[0];
-        assert_eq!(row.user_creation_time, Some(at("2024-03-11 09:14:02")));
+        assert_eq!(row.time("user_creation_time"), Some(at("2024-03-11 09:14:02")));
         let fractional = at("2024-03-11 09:14:02")
             .checked_add_signed(chrono::TimeDelta::milliseconds(123))
             .expect("in range");
-        assert_eq!(row.password_last_used, Some(fractional));
-        assert_eq!(row.password_last_changed, Some(at("2024-03-11 09:14:02")));
-        assert_eq!(row.cert_1_last_rotated, Some(at("2024-03-11 09:14:02")));
+        assert_eq!(row.time("password_last_used"), Some(fractional));
+        assert_eq!(row.time("password_last_changed"), Some(at("2024-03-11 09:14:02")));
+        assert_eq!(row.time("cert_1_last_rotated"), Some(at("2024-03-11 09:14:02")));
     }
 
     #[test]
@@ -589,13 +618,13 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
             access_key_1_last_used_region,access_key_1_last_used_service,mfa_active,user_creation_time\n\
             a,arn:aws:iam::1:user/a,not_supported,no_information,N/A,N/A,N/A,maybe,yesterday\n";
         let row = &parse(csv.as_bytes()).expect("parses").rows[0];
-        assert_eq!(row.password_enabled, None);
-        assert_eq!(row.password_last_used, None);
-        assert_eq!(row.password_next_rotation, None);
-        assert_eq!(row.access_key_1_last_used_region, None);
-        assert_eq!(row.access_key_1_last_used_service, None);
-        assert_eq!(row.mfa_active, None);
-        assert_eq!(row.user_creation_time, None);
+        assert_eq!(row.flag("password_enabled"), None);
+        assert_eq!(row.time("password_last_used"), None);
+        assert_eq!(row.time("password_next_rotation"), None);
+        assert_eq!(row.text("access_key_1_last_used_region"), None);
+        assert_eq!(row.text("access_key_1_last_used_service"), None);
+        assert_eq!(row.flag("mfa_active"), None);
+        assert_eq!(row.time("user_creation_time"), None);
         let expected: Vec<(&str, String)> = [
             ("password_enabled", "not_supported"),
             ("password_last_used", "no_information"),
@@ -616,9 +645,9 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
         let csv = "user,arn,mfa_active,password_last_used,access_key_1_last_used_region\n\
             a,arn:aws:iam::1:user/a,,,\n";
         let row = &parse(csv.as_bytes()).expect("parses").rows[0];
-        assert_eq!(row.mfa_active, None);
-        assert_eq!(row.password_last_used, None);
-        assert_eq!(row.access_key_1_last_used_region, None);
+        assert_eq!(row.flag("mfa_active"), None);
+        assert_eq!(row.time("password_last_used"), None);
+        assert_eq!(row.text("access_key_1_last_used_region"), None);
         assert!(row.special_values.is_empty());
     }
 
@@ -700,7 +729,7 @@ alice,arn:aws:iam::111122223333:user/alice,2020-05-06T07:08:09+00:00,true,2024-0
     fn quoted_fields() {
         let csv = "\"user\",\"arn\"\n\"a, b\",\"arn:aws:iam::1:user/a\"\n";
         let row = &parse(csv.as_bytes()).expect("parses").rows[0];
-        assert_eq!(row.user, "a, b");
+        assert_eq!(row.user(), "a, b");
     }
 
     #[test]

@@ -181,10 +181,12 @@ impl<R: BufRead> JsonStream<R> {
             .peek_non_ws()?
             .ok_or_else(|| self.error("expected a value but the data ends (truncated file?)"))?;
         let start_len = out.len();
-        let mut depth: usize = 0;
-        let mut in_string = false;
-        let mut escaped = false;
-        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        let mut scan = ValueScan {
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            scalar: !matches!(first, b'{' | b'[' | b'"'),
+        };
         loop {
             let buf = match self.reader.fill_buf() {
                 Ok(buf) => buf,
@@ -192,66 +194,18 @@ impl<R: BufRead> JsonStream<R> {
                 Err(e) => return Err(io_error(self.offset, self.line, e)),
             };
             if buf.is_empty() {
-                if scalar && out.len() > start_len {
+                if scan.scalar && out.len() > start_len {
                     return Ok(());
                 }
                 return Err(self.error(
                     "the data ends inside a value (truncated file or unbalanced brackets)",
                 ));
             }
-            let mut end = None;
-            let mut i = 0;
-            while i < buf.len() {
-                let b = buf[i];
-                if in_string {
-                    if escaped {
-                        escaped = false;
-                    } else {
-                        // Jump to the next quote or backslash: most bytes are string content.
-                        match memchr::memchr2(b'"', b'\\', &buf[i..]) {
-                            Some(pos) => {
-                                i += pos;
-                                if buf[i] == b'\\' {
-                                    escaped = true;
-                                } else {
-                                    in_string = false;
-                                    if depth == 0 {
-                                        end = Some(i + 1);
-                                        break;
-                                    }
-                                }
-                            }
-                            None => i = buf.len() - 1,
-                        }
-                    }
-                } else if scalar {
-                    if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
-                        end = Some(i);
-                        break;
-                    }
-                } else {
-                    match b {
-                        b'"' => in_string = true,
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            let Some(outer) = depth.checked_sub(1) else {
-                                return Err(StreamError {
-                                    offset: self.offset + i as u64,
-                                    line: self.line,
-                                    cause: format!("unexpected '{}'", b as char),
-                                });
-                            };
-                            depth = outer;
-                            if depth == 0 {
-                                end = Some(i + 1);
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                i += 1;
-            }
+            let end = scan.scan(buf).map_err(|i| StreamError {
+                offset: self.offset + i as u64,
+                line: self.line,
+                cause: format!("unexpected '{}'", buf[i] as char),
+            })?;
             let take = end.unwrap_or(buf.len());
             out.extend_from_slice(&buf[..take]);
             self.consume(take)?;
@@ -293,6 +247,65 @@ impl<R: BufRead> JsonStream<R> {
 }
 
 /// A read error at a place in the stream; an early end is the usual sign of truncation.
+/// How far `read_value` has got into a value, across buffer refills.
+struct ValueScan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// A number, `true`, `false` or `null`: ends at a delimiter, not a bracket.
+    scalar: bool,
+}
+
+impl ValueScan {
+    /// Where the value ends within `buf` (exclusive), or None when it goes on past it. Err
+    /// holds the index of a closing bracket that closes nothing.
+    fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, usize> {
+        let mut i = 0;
+        while i < buf.len() {
+            let b = buf[i];
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else {
+                    // Jump to the next quote or backslash: most bytes are string content.
+                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                        Some(pos) => {
+                            i += pos;
+                            if buf[i] == b'\\' {
+                                self.escaped = true;
+                            } else {
+                                self.in_string = false;
+                                if self.depth == 0 {
+                                    return Ok(Some(i + 1));
+                                }
+                            }
+                        }
+                        None => i = buf.len() - 1,
+                    }
+                }
+            } else if self.scalar {
+                if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                    return Ok(Some(i));
+                }
+            } else {
+                match b {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth = self.depth.checked_sub(1).ok_or(i)?;
+                        if self.depth == 0 {
+                            return Ok(Some(i + 1));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        Ok(None)
+    }
+}
+
 fn io_error(offset: u64, line: u64, err: io::Error) -> StreamError {
     let cause = if err.kind() == io::ErrorKind::UnexpectedEof {
         "the file ends early (truncated or incomplete compressed stream)".to_string()

@@ -2,6 +2,7 @@
 
 pub mod cloudtrail;
 pub mod credreport;
+pub mod digest;
 pub mod json_stream;
 pub mod sniff;
 

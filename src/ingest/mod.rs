@@ -22,7 +22,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::decode::DecodeError;
 use crate::store::writer::{load_existing, CaseWriter};
 use crate::terminal::sanitize;
-use worker::{decode_file, FileMessage, FileOutcome, HashRegistry, Status, WorkerSettings};
+use crate::store::outcome::{FileOutcome, FileStatus, SourceKind};
+use worker::{decode_file, FileMessage, HashRegistry, WorkerSettings};
 
 /// New events per transaction unless told otherwise.
 pub const DEFAULT_COMMIT_EVERY: u64 = 500_000;
@@ -72,22 +73,22 @@ impl IngestSummary {
         self.bytes_read += outcome.size;
         let reason = || outcome.reason.clone().unwrap_or_default();
         match outcome.status {
-            Status::Loaded => self.files_loaded += 1,
-            Status::Partial => {
+            FileStatus::Loaded => self.files_loaded += 1,
+            FileStatus::Partial => {
                 self.files_partial += 1;
                 self.problems.push((outcome.path.clone(), reason()));
             }
-            Status::Failed => {
+            FileStatus::Failed => {
                 self.files_failed += 1;
                 self.problems.push((outcome.path.clone(), reason()));
             }
-            Status::Skipped => {
+            FileStatus::Skipped => {
                 self.files_skipped += 1;
                 self.skipped.push((outcome.path.clone(), reason()));
             }
-            Status::AlreadyIngested => self.files_already_ingested += 1,
+            FileStatus::AlreadyIngested => self.files_already_ingested += 1,
         }
-        if outcome.kind == "credential_report" {
+        if outcome.kind == SourceKind::CredentialReport {
             self.credential_rows_added += added;
         } else {
             self.events_added += added;
@@ -174,6 +175,11 @@ struct Dispatcher {
 }
 
 impl Dispatcher {
+    /// The first source id not handed out.
+    fn next_source_id(&self) -> i32 {
+        self.next.lock().map_or(i32::MAX, |next| next.1)
+    }
+
     fn claim(&self) -> Option<(PathBuf, i32, Sender<FileMessage>)> {
         let mut next = self.next.lock().ok()?;
         let (index, source_id) = *next;
@@ -221,6 +227,7 @@ pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> 
         conn,
         existing.event_keys,
         existing.failed_hashes,
+        existing.unreadable_paths,
         options.commit_every,
     )?;
     let write_result = std::thread::scope(|scope| -> Result<()> {
@@ -253,11 +260,16 @@ pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> 
     });
     progress.finish_and_clear();
     write_result?;
-    writer.close()?;
+    // What discovery could not read is recorded like any other failed file, so `sources` and
+    // `load_errors` hold it too.
+    let mut source_id = dispatcher.next_source_id();
     for (path, reason) in discovered.unreadable {
-        summary.files_failed += 1;
-        summary.problems.push((path, reason));
+        let outcome = FileOutcome::failed(&path, DecodeError::new("the path", reason));
+        writer.finish_file(source_id, &outcome)?;
+        summary.record(&outcome, 0, 0);
+        source_id += 1;
     }
+    writer.close()?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }

@@ -11,116 +11,19 @@ use crossbeam_channel::Sender;
 use sha2::{Digest, Sha256};
 
 use crate::decode::cloudtrail::{split_document, visit_record, DocumentKind};
-use crate::decode::credreport::{self, CredentialReport};
+use crate::decode::{credreport, digest};
 use crate::decode::json_stream::JsonStream;
 use crate::decode::sniff::{self, Compression, Content, PathHint};
 use crate::decode::DecodeError;
 use crate::store::event_batch::{EventBatch, EventBatchBuilder};
-
-/// Per-file errors kept in `load_errors`; beyond this only a count is kept.
-pub const MAX_ERRORS_PER_FILE: usize = 100;
+use crate::store::outcome::{
+    DigestFile, FileOutcome, FileStatus, ReportTime, ReportTimeSource, SourceKind,
+};
 
 /// What a worker tells the writer about one file, in order: batches, then one `Finished`.
 pub enum FileMessage {
     Events(EventBatch),
     Finished(Box<FileOutcome>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Loaded,
-    /// Some records loaded, some rejected (listed in load_errors).
-    Partial,
-    /// Nothing from the file is in the case.
-    Failed,
-    Skipped,
-    /// Same SHA-256 as a file already in the case (or earlier in this run): not recorded again.
-    AlreadyIngested,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Loaded => "loaded",
-            Status::Partial => "partial",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-            Status::AlreadyIngested => "already ingested",
-        }
-    }
-}
-
-/// Where a credential report's time came from.
-#[derive(Debug, Clone)]
-pub struct ReportTime {
-    pub time: NaiveDateTime,
-    pub source: &'static str,
-}
-
-pub struct DigestFile {
-    pub text: String,
-    pub region: Option<String>,
-}
-
-pub struct FileOutcome {
-    pub path: PathBuf,
-    pub size: u64,
-    pub sha256: Option<String>,
-    pub kind: &'static str,
-    pub compression: Option<Compression>,
-    pub status: Status,
-    pub reason: Option<String>,
-    pub errors: Vec<DecodeError>,
-    /// Errors beyond `MAX_ERRORS_PER_FILE`, counted only.
-    pub errors_dropped: u64,
-    pub records_seen: u64,
-    pub credential_report: Option<(CredentialReport, ReportTime)>,
-    pub digest: Option<DigestFile>,
-}
-
-impl FileOutcome {
-    fn new(path: &Path) -> Self {
-        FileOutcome {
-            path: path.to_path_buf(),
-            size: 0,
-            sha256: None,
-            kind: "unknown",
-            compression: None,
-            status: Status::Loaded,
-            reason: None,
-            errors: Vec::new(),
-            errors_dropped: 0,
-            records_seen: 0,
-            credential_report: None,
-            digest: None,
-        }
-    }
-
-    /// The outcome of a file that could not be examined at all.
-    pub fn failed(path: &Path, error: DecodeError) -> Self {
-        FileOutcome::new(path).fail(error)
-    }
-
-    fn fail(mut self, error: DecodeError) -> Self {
-        self.status = Status::Failed;
-        self.reason = Some(error.to_string());
-        self.push_error(error);
-        self
-    }
-
-    fn skip(mut self, reason: impl Into<String>) -> Self {
-        self.status = Status::Skipped;
-        self.reason = Some(reason.into());
-        self
-    }
-
-    fn push_error(&mut self, error: DecodeError) {
-        if self.errors.len() < MAX_ERRORS_PER_FILE {
-            self.errors.push(error);
-        } else {
-            self.errors_dropped += 1;
-        }
-    }
 }
 
 /// What every worker shares.
@@ -155,7 +58,7 @@ pub fn decode_file(
     };
     outcome.sha256 = Some(sha256.clone());
     if !registry.claim(&sha256) {
-        outcome.status = Status::AlreadyIngested;
+        outcome.status = FileStatus::AlreadyIngested;
         return outcome;
     }
 
@@ -176,7 +79,7 @@ pub fn decode_file(
     match content {
         Content::Empty => outcome.skip("empty file"),
         Content::Other(reason) if sniff::name_promises_json(path) => {
-            outcome.kind = "cloudtrail";
+            outcome.kind = SourceKind::CloudTrail;
             let mut head = Vec::new();
             let _ = input.take(64).read_to_end(&mut head);
             outcome.fail(
@@ -185,7 +88,7 @@ pub fn decode_file(
         }
         Content::Other(reason) => outcome.skip(reason),
         Content::CredentialReport => {
-            outcome.kind = "credential_report";
+            outcome.kind = SourceKind::CredentialReport;
             decode_credential_report(outcome, input, path, &metadata, settings)
         }
         Content::Json => decode_cloudtrail(outcome, input, path, source_id, tx),
@@ -227,18 +130,18 @@ fn decode_credential_report(
     let time = if let Some(time) = credreport::report_time_from_file_name(name) {
         ReportTime {
             time,
-            source: "file_name",
+            source: ReportTimeSource::FileName,
         }
     } else if let Some(time) = settings.as_of {
         ReportTime {
             time,
-            source: "as_of",
+            source: ReportTimeSource::AsOf,
         }
     } else {
         let modified = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
         ReportTime {
             time: DateTime::<chrono::Utc>::from(modified).naive_utc(),
-            source: "file_mtime",
+            source: ReportTimeSource::FileMtime,
         }
     };
     outcome.records_seen = report.rows.len() as u64;
@@ -281,7 +184,7 @@ fn decode_cloudtrail(
     let kind = match result {
         Ok(kind) => kind,
         Err(error) => {
-            outcome.kind = "cloudtrail";
+            outcome.kind = SourceKind::CloudTrail;
             return outcome.fail(error);
         }
     };
@@ -289,22 +192,26 @@ fn decode_cloudtrail(
         return outcome.fail(DecodeError::new("the file", "the case writer stopped"));
     }
     outcome.kind = match (&kind, insight) {
-        (DocumentKind::Records, true) => "cloudtrail_insight",
-        (DocumentKind::Records, false) => "cloudtrail_records",
-        (DocumentKind::Array, _) => "cloudtrail_array",
-        (DocumentKind::Lines, _) => "cloudtrail_ndjson",
-        (DocumentKind::Lookup, _) => "cloudtrail_lookup",
-        (DocumentKind::Digest(_), _) => "cloudtrail_digest",
-        (DocumentKind::NotCloudTrail(_), _) => "json",
+        (DocumentKind::Records, true) => SourceKind::CloudTrailInsight,
+        (DocumentKind::Records, false) => SourceKind::CloudTrailRecords,
+        (DocumentKind::Array, _) => SourceKind::CloudTrailArray,
+        (DocumentKind::Lines, _) => SourceKind::CloudTrailNdjson,
+        (DocumentKind::Lookup, _) => SourceKind::CloudTrailLookup,
+        (DocumentKind::Digest(_), _) => SourceKind::CloudTrailDigest,
+        (DocumentKind::NotCloudTrail(_), _) => SourceKind::Json,
     };
     match kind {
-        DocumentKind::Digest(text) => {
-            outcome.digest = Some(DigestFile {
-                text: String::from_utf8_lossy(&text).into_owned(),
-                region: region_after(path, "CloudTrail-Digest"),
-            });
-            outcome
-        }
+        DocumentKind::Digest(text) => match digest::parse(&text) {
+            Ok(digest) => {
+                outcome.digest = Some(DigestFile {
+                    digest,
+                    text: String::from_utf8_lossy(&text).into_owned(),
+                    region: region_after(path, "CloudTrail-Digest"),
+                });
+                outcome
+            }
+            Err(error) => outcome.fail(error),
+        },
         DocumentKind::NotCloudTrail(reason) => outcome.skip(reason),
         _ => {
             if !builder.is_empty() && tx.send(FileMessage::Events(builder.finish())).is_err() {
@@ -312,9 +219,9 @@ fn decode_cloudtrail(
             }
             if !outcome.errors.is_empty() {
                 outcome.status = if loaded == 0 {
-                    Status::Failed
+                    FileStatus::Failed
                 } else {
-                    Status::Partial
+                    FileStatus::Partial
                 };
                 outcome.reason = Some(format!(
                     "{} of {} records rejected; first: {}",

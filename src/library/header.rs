@@ -145,8 +145,92 @@ pub struct Header {
     pub requires_geo: bool,
 }
 
+/// Header keys an investigation may use.
+const KNOWN_KEYS: [&str; 12] = [
+    "id",
+    "title",
+    "severity",
+    "category",
+    "source",
+    "mitre",
+    "cis",
+    "description",
+    "next",
+    "references",
+    "param",
+    "requires",
+];
+
 /// An investigation file split into its header and its SQL.
 pub fn parse(text: &str) -> Result<(Header, String), String> {
+    let (fields, sql) = split(text)?;
+    if let Some((key, _)) = fields.0.iter().find(|(k, _)| !KNOWN_KEYS.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown header key `{key}` (known: {})",
+            KNOWN_KEYS.join(", ")
+        ));
+    }
+    let severity_text = fields.required("severity")?;
+    let severity = Severity::parse(&severity_text).ok_or_else(|| {
+        format!("severity `{severity_text}` is not one of critical, high, medium, low, info")
+    })?;
+    let requires_geo = match fields.single("requires")?.as_deref() {
+        None => false,
+        Some("geo") => true,
+        Some(other) => return Err(format!("requires `{other}` is not known (only `geo`)")),
+    };
+    let header = Header {
+        id: parse_id(fields.required("id")?)?,
+        title: fields.required("title")?,
+        severity,
+        category: fields.required("category")?,
+        source: parse_source(&fields.required("source")?)?,
+        mitre: fields.list("mitre")?,
+        cis: fields.single("cis")?,
+        description: fields.required("description")?,
+        next: fields.required("next")?,
+        references: fields.list("references")?,
+        params: parse_params(&fields)?,
+        requires_geo,
+    };
+    Ok((header, sql))
+}
+
+/// The `-- key: value` lines of a header, continuation lines joined, in file order.
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// A key that may appear once; empty counts as absent.
+    fn single(&self, key: &str) -> Result<Option<String>, String> {
+        let mut values = self.0.iter().filter(|(k, _)| k == key);
+        let first = values.next().map(|(_, v)| v.clone());
+        if values.next().is_some() {
+            return Err(format!("header key `{key}` appears twice"));
+        }
+        Ok(first.filter(|v| !v.is_empty()))
+    }
+
+    fn required(&self, key: &str) -> Result<String, String> {
+        self.single(key)?
+            .ok_or_else(|| format!("header lacks `{key}:`"))
+    }
+
+    /// A comma-separated key.
+    fn list(&self, key: &str) -> Result<Vec<String>, String> {
+        Ok(self
+            .single(key)?
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// Splits the leading comment block (the header) from the SQL after it.
+fn split(text: &str) -> Result<(Fields, String), String> {
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut sql_start = text.len();
     let mut offset = 0;
@@ -154,10 +238,9 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
         let trimmed = line.trim_end();
         if let Some(comment) = trimmed.strip_prefix("--") {
             let continuation = comment.starts_with("   ") || comment.starts_with('\t');
-            if continuation && !fields.is_empty() {
-                let value = &mut fields.last_mut().expect("not empty").1;
-                value.push(' ');
-                value.push_str(comment.trim());
+            if let (true, Some(last)) = (continuation, fields.last_mut()) {
+                last.1.push(' ');
+                last.1.push_str(comment.trim());
             } else if let Some((key, value)) = comment.split_once(':') {
                 let key = key.trim();
                 if key.is_empty() || key.contains(' ') {
@@ -181,99 +264,40 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
     if sql.is_empty() {
         return Err("no SQL after the header".into());
     }
+    Ok((Fields(fields), sql))
+}
 
-    let known = [
-        "id",
-        "title",
-        "severity",
-        "category",
-        "source",
-        "mitre",
-        "cis",
-        "description",
-        "next",
-        "references",
-        "param",
-        "requires",
-    ];
-    if let Some((key, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-        return Err(format!(
-            "unknown header key `{key}` (known: {})",
-            known.join(", ")
-        ));
+fn parse_id(id: String) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+    if id.chars().all(allowed) {
+        Ok(id)
+    } else {
+        Err(format!("id `{id}` may only hold a-z, 0-9, '-' and '.'"))
     }
-    let single = |key: &str| -> Result<Option<String>, String> {
-        let mut values = fields.iter().filter(|(k, _)| k == key);
-        let first = values.next().map(|(_, v)| v.clone());
-        if values.next().is_some() {
-            return Err(format!("header key `{key}` appears twice"));
-        }
-        Ok(first.filter(|v| !v.is_empty()))
-    };
-    let required = |key: &str| -> Result<String, String> {
-        single(key)?.ok_or_else(|| format!("header lacks `{key}:`"))
-    };
-    let list = |value: Option<String>| -> Vec<String> {
-        value
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+}
 
-    let id = required("id")?;
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-    {
-        return Err(format!("id `{id}` may only hold a-z, 0-9, '-' and '.'"));
+fn parse_source(text: &str) -> Result<DataSource, String> {
+    match text {
+        "cloudtrail" => Ok(DataSource::CloudTrail),
+        "credential_report" => Ok(DataSource::CredentialReport),
+        "both" => Ok(DataSource::Both),
+        other => Err(format!(
+            "source `{other}` is not one of cloudtrail, credential_report, both"
+        )),
     }
-    let severity_text = required("severity")?;
-    let severity = Severity::parse(&severity_text).ok_or_else(|| {
-        format!("severity `{severity_text}` is not one of critical, high, medium, low, info")
-    })?;
-    let source_text = required("source")?;
-    let source = match source_text.as_str() {
-        "cloudtrail" => DataSource::CloudTrail,
-        "credential_report" => DataSource::CredentialReport,
-        "both" => DataSource::Both,
-        other => {
-            return Err(format!(
-                "source `{other}` is not one of cloudtrail, credential_report, both"
-            ))
-        }
-    };
-    let mut params = Vec::new();
-    for (_, value) in fields.iter().filter(|(k, _)| k == "param") {
+}
+
+/// Every `param:` line, each name once.
+fn parse_params(fields: &Fields) -> Result<Vec<Param>, String> {
+    let mut params: Vec<Param> = Vec::new();
+    for (_, value) in fields.0.iter().filter(|(k, _)| k == "param") {
         let param = parse_param(value)?;
-        if params.iter().any(|p: &Param| p.name == param.name) {
+        if params.iter().any(|p| p.name == param.name) {
             return Err(format!("parameter `{}` is declared twice", param.name));
         }
         params.push(param);
     }
-    let requires_geo = match single("requires")?.as_deref() {
-        None => false,
-        Some("geo") => true,
-        Some(other) => return Err(format!("requires `{other}` is not known (only `geo`)")),
-    };
-    let header = Header {
-        id,
-        title: required("title")?,
-        severity,
-        category: required("category")?,
-        source,
-        mitre: list(single("mitre")?),
-        cis: single("cis")?,
-        description: required("description")?,
-        next: required("next")?,
-        references: list(single("references")?),
-        params,
-        requires_geo,
-    };
-    Ok((header, sql))
+    Ok(params)
 }
 
 /// `name = default (type): description`

@@ -12,6 +12,9 @@ use walkdir::WalkDir;
 
 pub use header::{DataSource, Header, Param, ParamType, Severity};
 
+/// Investigations by id.
+pub type Library = BTreeMap<String, Investigation>;
+
 /// One investigation, ready to run.
 #[derive(Debug, Clone)]
 pub struct Investigation {
@@ -37,7 +40,7 @@ impl Investigation {
 
 
 /// Every built-in investigation, by id.
-pub fn built_in() -> Result<BTreeMap<String, Investigation>> {
+pub fn built_in() -> Result<Library> {
     let mut found = BTreeMap::new();
     let mut files: Vec<&include_dir::File> = Vec::new();
     collect(&crate::assets::QUERIES, &mut files);
@@ -94,7 +97,7 @@ pub fn from_dir(dir: &Path) -> Result<Vec<Investigation>> {
 
 /// The library for a run: built-ins, with a user's folder layered on top (same id replaces
 /// the built-in; each replacement is returned as a notice for the user).
-pub fn library(user_dir: Option<&Path>) -> Result<(BTreeMap<String, Investigation>, Vec<String>)> {
+pub fn load(user_dir: Option<&Path>) -> Result<(Library, Vec<String>)> {
     let mut all = built_in()?;
     let mut notices = Vec::new();
     if let Some(dir) = user_dir {

@@ -197,11 +197,6 @@ impl EventBatchBuilder {
         index: u64,
         insight: bool,
     ) {
-        let identity = record.user_identity.as_ref();
-        let session = identity.and_then(|i| i.session_context.as_ref());
-        let issuer = session.and_then(|s| s.session_issuer.as_ref());
-        let attributes = session.and_then(|s| s.attributes.as_ref());
-
         self.keys.push(event_key(
             record.recipient_account_id.as_deref(),
             record.event_id.as_deref(),
@@ -239,6 +234,23 @@ impl EventBatchBuilder {
         self.request_id.append_option(record.request_id.as_deref());
         self.shared_event_id
             .append_option(record.shared_event_id.as_deref());
+        self.push_identity(record);
+        self.console_login_result
+            .append_option(record.console_login_result());
+        self.mfa_used.append_option(record.mfa_used());
+        let insight = insight || record.event_type.as_deref() == Some("AwsCloudTrailInsight");
+        self.is_insight.append_value(insight);
+        self.raw.append_value(raw);
+        self.source_id.append_value(source_id);
+        self.record_index.append_value(index as i64);
+    }
+
+    /// The `userIdentity` columns, session context included.
+    fn push_identity(&mut self, record: &Record<'_>) {
+        let identity = record.user_identity.as_ref();
+        let session = identity.and_then(|i| i.session_context.as_ref());
+        let issuer = session.and_then(|s| s.session_issuer.as_ref());
+        let attributes = session.and_then(|s| s.attributes.as_ref());
         self.user_type
             .append_option(identity.and_then(|i| i.kind.as_deref()));
         self.user_arn
@@ -271,14 +283,6 @@ impl EventBatchBuilder {
             .append_option(issuer.and_then(|s| s.arn.as_deref()));
         self.session_issuer_name
             .append_option(issuer.and_then(|s| s.user_name.as_deref()));
-        self.console_login_result
-            .append_option(record.console_login_result());
-        self.mfa_used.append_option(record.mfa_used());
-        let insight = insight || record.event_type.as_deref() == Some("AwsCloudTrailInsight");
-        self.is_insight.append_value(insight);
-        self.raw.append_value(raw);
-        self.source_id.append_value(source_id);
-        self.record_index.append_value(index as i64);
     }
 
     /// Hands out the rows so far and starts a new batch.

@@ -1,6 +1,7 @@
 //! The case: one DuckDB file holding every table rootlens writes and investigations read.
 
 pub mod event_batch;
+pub mod outcome;
 pub mod writer;
 
 use std::path::Path;
@@ -67,24 +68,15 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     // A case written by an older version may lack newer tables and holds older views: empty
     // temporary tables stand in for missing ones and this version's views apply, for this
     // connection only (the file is not changed).
-    for statement in SCHEMA_SQL.split(';') {
-        let Some(name) = statement
-            .split("CREATE TABLE IF NOT EXISTS ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-        else {
-            continue;
-        };
+    for (name, create) in schema_tables()? {
         let present: bool = conn.query_row(
             "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
-            [name],
+            [&name],
             |r| r.get(0),
         )?;
         if !present {
-            conn.execute_batch(
-                &statement.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"),
-            )
-            .with_context(|| format!("cannot stand in for the missing table {name}"))?;
+            conn.execute_batch(&create.replacen("CREATE TABLE", "CREATE TEMP TABLE", 1))
+                .with_context(|| format!("cannot stand in for the missing table {name}"))?;
         }
     }
     conn.execute_batch(&temporary_views())
@@ -92,7 +84,114 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Each table of `schema.sql` with the statement that creates it, as DuckDB itself parsed them
+/// (splitting the text would trip over comments and strings).
+fn schema_tables() -> Result<Vec<(String, String)>> {
+    let scratch = Connection::open_in_memory_with_flags(offline_config()?)?;
+    scratch.execute_batch(SCHEMA_SQL)?;
+    let mut stmt = scratch.prepare("SELECT table_name, sql FROM duckdb_tables() ORDER BY table_oid")?;
+    let tables = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(tables)
+}
+
 /// views.sql as temporary views, which take precedence over the stored ones in this connection.
 pub fn temporary_views() -> String {
     views_sql().replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::credreport::{CellType, COLUMNS};
+
+    /// (name, DuckDB type) of each column of a table, in table order.
+    fn columns(conn: &Connection, table: &str) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT column_name, data_type FROM duckdb_columns()
+                 WHERE table_name = ? ORDER BY column_index",
+            )
+            .unwrap();
+        stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn stand_in_tables_survive_semicolons_in_schema_comments() {
+        // schema.sql's comments hold `;`: splitting its text truncated `sources` and
+        // `event_records` when an older case lacked them.
+        assert!(SCHEMA_SQL.lines().any(|l| l.contains("--") && l.contains(';')));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.duckdb");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE case_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            .unwrap();
+        let old = open_read_only(&path).unwrap();
+        let full = open_in_memory().unwrap();
+        for (table, _) in schema_tables().unwrap() {
+            assert_eq!(columns(&old, &table), columns(&full, &table), "{table}");
+        }
+        let events: i64 = old
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(events, 0);
+    }
+
+    #[test]
+    fn event_batches_match_the_event_records_table() {
+        use duckdb::arrow::datatypes::DataType;
+        let conn = open_in_memory().unwrap();
+        let table = columns(&conn, "event_records");
+        let batch = event_batch::schema();
+        let from_batch: Vec<(String, String)> = batch
+            .fields()
+            .iter()
+            .map(|f| {
+                let sql_type = match f.data_type() {
+                    DataType::Utf8 if f.name() == "raw" => "JSON",
+                    DataType::Utf8 => "VARCHAR",
+                    DataType::Boolean => "BOOLEAN",
+                    DataType::Int32 => "INTEGER",
+                    DataType::Int64 => "BIGINT",
+                    DataType::Timestamp(_, None) => "TIMESTAMP",
+                    other => panic!("no DuckDB type for {other:?}"),
+                };
+                (f.name().clone(), sql_type.to_string())
+            })
+            .collect();
+        assert_eq!(from_batch, table);
+    }
+
+    #[test]
+    fn credential_report_table_follows_the_decoder_columns() {
+        let conn = open_in_memory().unwrap();
+        let mut expected = vec![
+            ("account_id", "VARCHAR"),
+            ("report_time", "TIMESTAMP"),
+            ("report_time_source", "VARCHAR"),
+        ];
+        expected.extend(COLUMNS.iter().map(|(name, cell_type)| {
+            let sql_type = match cell_type {
+                CellType::Text => "VARCHAR",
+                CellType::Flag => "BOOLEAN",
+                CellType::Time => "TIMESTAMP",
+            };
+            (*name, sql_type)
+        }));
+        expected.extend([
+            ("special_values", "JSON"),
+            ("source_id", "INTEGER"),
+            ("row_index", "INTEGER"),
+        ]);
+        let expected: Vec<(String, String)> = expected
+            .into_iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(columns(&conn, "credential_report"), expected);
+    }
 }

@@ -13,9 +13,8 @@ use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Appender, Connection};
 
 use super::event_batch::{self, event_key, EventBatch, EventKey};
-use crate::decode::credreport::{CredentialReport, CredentialRow};
-use crate::time::parse_utc_micros;
-use crate::ingest::worker::{FileOutcome, ReportTime, Status};
+use crate::decode::credreport::{self, Cell, CredentialReport, CredentialRow};
+use super::outcome::{DigestFile, FileOutcome, FileStatus, ReportTime};
 
 /// Commit at least this often (besides every `commit_every` events). Larger transactions
 /// load faster; smaller ones lose less work to an interruption.
@@ -35,6 +34,8 @@ pub struct Existing {
     pub file_hashes: HashSet<String>,
     /// SHA-256 of files whose last attempt failed: a new attempt replaces that record.
     pub failed_hashes: HashSet<String>,
+    /// Paths an earlier run could not read at all (no SHA-256): a new attempt replaces them.
+    pub unreadable_paths: HashSet<String>,
     pub next_source_id: i32,
 }
 
@@ -66,6 +67,12 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
             file_hashes.insert(sha256);
         }
     }
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT path FROM sources WHERE sha256 IS NULL AND status = 'failed'",
+    )?;
+    let unreadable_paths = stmt
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<HashSet<String>, _>>()?;
     let next_source_id: i32 = conn.query_row(
         "SELECT coalesce(max(source_id), 0) + 1 FROM sources",
         [],
@@ -75,6 +82,7 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
         event_keys,
         file_hashes,
         failed_hashes,
+        unreadable_paths,
         next_source_id,
     })
 }
@@ -89,6 +97,7 @@ pub struct CaseWriter<'conn> {
     duplicate_columns: Vec<usize>,
     seen: HashSet<EventKey>,
     failed_before: HashSet<String>,
+    unreadable_before: HashSet<String>,
     /// Keys added by the file being written, to forget them if the file fails.
     file_keys: Vec<EventKey>,
     file_counts: FileCounts,
@@ -105,6 +114,7 @@ impl<'conn> CaseWriter<'conn> {
         conn: &'conn Connection,
         seen: HashSet<EventKey>,
         failed_before: HashSet<String>,
+        unreadable_before: HashSet<String>,
         commit_every: u64,
     ) -> Result<Self> {
         conn.execute_batch("BEGIN TRANSACTION")?;
@@ -125,6 +135,7 @@ impl<'conn> CaseWriter<'conn> {
             .collect::<Result<_, _>>()?,
             seen,
             failed_before,
+            unreadable_before,
             file_keys: Vec::new(),
             file_counts: FileCounts::default(),
             file_min: None,
@@ -178,48 +189,76 @@ impl<'conn> CaseWriter<'conn> {
     /// file's events are taken out again. Returns what the file added.
     pub fn finish_file(&mut self, source_id: i32, outcome: &FileOutcome) -> Result<FileCounts> {
         let mut counts = std::mem::take(&mut self.file_counts);
-        let (first, last) = (self.file_min.take(), self.file_max.take());
+        let span = (self.file_min.take(), self.file_max.take());
         let keys = std::mem::take(&mut self.file_keys);
-        if outcome.status == Status::AlreadyIngested {
+        if outcome.status == FileStatus::AlreadyIngested {
             return Ok(counts);
         }
-        if outcome.status == Status::Failed && (counts.added > 0 || counts.duplicates > 0) {
-            self.events.flush()?;
-            self.duplicates.flush()?;
-            self.conn
-                .execute("DELETE FROM event_records WHERE source_id = ?", [source_id])?;
-            self.conn.execute(
-                "DELETE FROM duplicate_events WHERE source_id = ?",
-                [source_id],
-            )?;
-            for key in &keys {
-                self.seen.remove(key);
-            }
+        if outcome.status == FileStatus::Failed && (counts.added > 0 || counts.duplicates > 0) {
+            self.discard_file_events(source_id, &keys)?;
             counts = FileCounts::default();
         }
-        if let Some(sha) = outcome
-            .sha256
-            .as_ref()
-            .filter(|sha| self.failed_before.contains(*sha))
-        {
-            // The latest attempt at a file that failed before replaces the record of that attempt.
-            self.conn.execute(
-                "DELETE FROM load_errors WHERE source_id IN
-                   (SELECT source_id FROM sources WHERE sha256 = ? AND status = 'failed')",
-                [sha],
-            )?;
-            self.conn.execute(
-                "DELETE FROM sources WHERE sha256 = ? AND status = 'failed'",
-                [sha],
-            )?;
-        }
+        self.replace_earlier_attempts(outcome)?;
         if let Some((report, time)) = &outcome.credential_report {
             counts.added = self.insert_credential_report(source_id, report, time)?;
         }
         if let Some(digest) = &outcome.digest {
-            self.insert_digest(source_id, &digest.text, digest.region.as_deref())?;
+            self.insert_digest(source_id, digest)?;
         }
-        let path = outcome.path.to_string_lossy().into_owned();
+        self.append_errors(source_id, outcome)?;
+        self.append_source(source_id, outcome, counts, span)?;
+        self.uncommitted_events += counts.added;
+        if self.uncommitted_events >= self.commit_every
+            || self.last_commit.elapsed() >= COMMIT_INTERVAL
+        {
+            self.commit()?;
+        }
+        Ok(counts)
+    }
+
+    /// Takes a failed file's events out of the case again.
+    fn discard_file_events(&mut self, source_id: i32, keys: &[EventKey]) -> Result<()> {
+        self.events.flush()?;
+        self.duplicates.flush()?;
+        self.conn
+            .execute("DELETE FROM event_records WHERE source_id = ?", [source_id])?;
+        self.conn.execute(
+            "DELETE FROM duplicate_events WHERE source_id = ?",
+            [source_id],
+        )?;
+        for key in keys {
+            self.seen.remove(key);
+        }
+        Ok(())
+    }
+
+    /// The latest attempt at a file that failed before replaces the record of that attempt.
+    fn replace_earlier_attempts(&mut self, outcome: &FileOutcome) -> Result<()> {
+        let path = outcome.path.to_string_lossy();
+        if self.unreadable_before.remove(path.as_ref()) {
+            self.forget_unreadable(&path)?;
+        }
+        let Some(sha) = outcome
+            .sha256
+            .as_ref()
+            .filter(|sha| self.failed_before.contains(*sha))
+        else {
+            return Ok(());
+        };
+        self.conn.execute(
+            "DELETE FROM load_errors WHERE source_id IN
+               (SELECT source_id FROM sources WHERE sha256 = ? AND status = 'failed')",
+            [sha],
+        )?;
+        self.conn.execute(
+            "DELETE FROM sources WHERE sha256 = ? AND status = 'failed'",
+            [sha],
+        )?;
+        Ok(())
+    }
+
+    fn append_errors(&mut self, source_id: i32, outcome: &FileOutcome) -> Result<()> {
+        let path = outcome.path.to_string_lossy();
         for error in &outcome.errors {
             self.errors.append_row(params![
                 source_id,
@@ -242,33 +281,38 @@ impl<'conn> CaseWriter<'conn> {
                 None::<String>
             ])?;
         }
+        Ok(())
+    }
+
+    /// The file's `sources` row; `span` is its first and last event time (microseconds).
+    fn append_source(
+        &mut self,
+        source_id: i32,
+        outcome: &FileOutcome,
+        counts: FileCounts,
+        span: (Option<i64>, Option<i64>),
+    ) -> Result<()> {
         let time = |micros: Option<i64>| {
             micros.map_or(Value::Null, |m| Value::Timestamp(TimeUnit::Microsecond, m))
         };
         let ingested_at = chrono::Utc::now().timestamp_micros();
         self.sources.append_row(appender_params_from_iter([
             Value::Int(source_id),
-            Value::Text(path),
+            Value::Text(outcome.path.to_string_lossy().into_owned()),
             Value::BigInt(outcome.size as i64),
             text(outcome.sha256.as_deref()),
-            text(Some(outcome.kind)),
+            text(Some(outcome.kind.as_str())),
             text(outcome.compression.map(|c| c.as_str())),
             text(Some(outcome.status.as_str())),
             text(outcome.reason.as_deref()),
             Value::BigInt(counts.added as i64),
             Value::BigInt(counts.duplicates as i64),
-            time(first),
-            time(last),
+            time(span.0),
+            time(span.1),
             Value::Timestamp(TimeUnit::Microsecond, ingested_at),
             Value::Text(self.tool_version.clone()),
         ]))?;
-        self.uncommitted_events += counts.added;
-        if self.uncommitted_events >= self.commit_every
-            || self.last_commit.elapsed() >= COMMIT_INTERVAL
-        {
-            self.commit()?;
-        }
-        Ok(counts)
+        Ok(())
     }
 
     /// Moves every appender's rows into the open transaction.
@@ -299,6 +343,21 @@ impl<'conn> CaseWriter<'conn> {
         Ok(())
     }
 
+    /// Drops the record of an earlier run that could not read `path` at all.
+    fn forget_unreadable(&self, path: &str) -> Result<()> {
+        const EARLIER: &str = "SELECT source_id FROM sources
+                               WHERE path = ? AND sha256 IS NULL AND status = 'failed'";
+        self.conn.execute(
+            &format!("DELETE FROM load_errors WHERE source_id IN ({EARLIER})"),
+            [path],
+        )?;
+        self.conn.execute(
+            &format!("DELETE FROM sources WHERE source_id IN ({EARLIER})"),
+            [path],
+        )?;
+        Ok(())
+    }
+
     fn insert_credential_report(
         &self,
         source_id: i32,
@@ -311,7 +370,7 @@ impl<'conn> CaseWriter<'conn> {
             appender.append_row(appender_params_from_iter(credential_values(
                 report.account_id.as_deref(),
                 report_time.clone(),
-                time.source,
+                time.source.as_str(),
                 row,
                 source_id,
             )))?;
@@ -320,35 +379,19 @@ impl<'conn> CaseWriter<'conn> {
         Ok(report.rows.len() as u64)
     }
 
-    fn insert_digest(&self, source_id: i32, text: &str, region: Option<&str>) -> Result<()> {
-        let digest: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-        let field = |name: &str| {
-            digest
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        let time = |name: &str| {
-            field(name)
-                .as_deref()
-                .and_then(parse_utc_micros)
-                .map(|m| Value::Timestamp(TimeUnit::Microsecond, m))
-        };
-        let log_files = digest
-            .get("logFiles")
-            .and_then(|v| v.as_array())
-            .map(|files| files.len() as i32);
+    fn insert_digest(&self, source_id: i32, file: &DigestFile) -> Result<()> {
+        let digest = &file.digest;
         self.conn.execute(
             "INSERT INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             params![
                 source_id,
-                field("awsAccountId"),
-                region,
-                time("digestStartTime"),
-                time("digestEndTime"),
-                log_files,
-                field("previousDigestHashValue"),
-                text,
+                digest.account_id,
+                file.region,
+                Value::Timestamp(TimeUnit::Microsecond, digest.start_micros),
+                Value::Timestamp(TimeUnit::Microsecond, digest.end_micros),
+                digest.log_file_count as i64,
+                digest.previous_hash,
+                file.text,
             ],
         )?;
         Ok(())
@@ -362,15 +405,12 @@ fn timestamp(time: Option<chrono::NaiveDateTime>) -> Value {
     }
 }
 
-fn boolean(value: Option<bool>) -> Value {
-    value.map_or(Value::Null, Value::Boolean)
-}
-
 fn text(value: Option<&str>) -> Value {
     value.map_or(Value::Null, |v| Value::Text(v.to_string()))
 }
 
-/// One `credential_report` row, in table order.
+/// One `credential_report` row, in table order: the report's account and time, the cells in
+/// [`credreport::COLUMNS`] order, then provenance.
 fn credential_values(
     account_id: Option<&str>,
     report_time: Value,
@@ -388,34 +428,13 @@ fn credential_values(
             .collect();
         Value::Text(serde_json::Value::Object(map).to_string())
     };
-    vec![
-        text(account_id),
-        report_time,
-        text(Some(time_source)),
-        text(Some(&row.user)),
-        text(Some(&row.arn)),
-        timestamp(row.user_creation_time),
-        boolean(row.password_enabled),
-        timestamp(row.password_last_used),
-        timestamp(row.password_last_changed),
-        timestamp(row.password_next_rotation),
-        boolean(row.mfa_active),
-        boolean(row.access_key_1_active),
-        timestamp(row.access_key_1_last_rotated),
-        timestamp(row.access_key_1_last_used_date),
-        text(row.access_key_1_last_used_region.as_deref()),
-        text(row.access_key_1_last_used_service.as_deref()),
-        boolean(row.access_key_2_active),
-        timestamp(row.access_key_2_last_rotated),
-        timestamp(row.access_key_2_last_used_date),
-        text(row.access_key_2_last_used_region.as_deref()),
-        text(row.access_key_2_last_used_service.as_deref()),
-        boolean(row.cert_1_active),
-        timestamp(row.cert_1_last_rotated),
-        boolean(row.cert_2_active),
-        timestamp(row.cert_2_last_rotated),
-        special,
-        Value::Int(source_id),
-        Value::Int(row.row_index as i32),
-    ]
+    let mut values = vec![text(account_id), report_time, text(Some(time_source))];
+    values.extend(row.cells.iter().map(|cell| match cell {
+        Cell::Missing => Value::Null,
+        Cell::Text(text) => Value::Text(text.clone()),
+        Cell::Flag(flag) => Value::Boolean(*flag),
+        Cell::Time(time) => timestamp(Some(*time)),
+    }));
+    values.extend([special, Value::Int(source_id), Value::Int(row.row_index as i32)]);
+    values
 }

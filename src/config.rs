@@ -1,0 +1,74 @@
+//! The one place where command-line arguments become the plain, checked settings the library
+//! takes. Commands build their settings here, so two commands that share an option can never
+//! read it differently.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use crate::cli::{GeoArgs, IngestTuning, RunSelection, SeverityArg, TemplatesArg};
+use crate::ingest::{self, IngestOptions};
+use crate::library::Severity;
+use crate::pipeline::{GeoOptions, ReportOptions};
+use crate::runner::RunOptions;
+
+/// How to ingest `inputs` into the case at `db`.
+pub fn ingest_options(
+    inputs: Vec<PathBuf>,
+    tuning: &IngestTuning,
+    db: &Path,
+    quiet: bool,
+) -> IngestOptions {
+    let cores = || std::thread::available_parallelism().map_or(2, |n| n.get());
+    IngestOptions {
+        inputs,
+        threads: tuning.threads.map_or_else(cores, usize::from),
+        max_decompressed: tuning.max_decompressed_mb << 20,
+        as_of: tuning.as_of,
+        progress: !quiet,
+        commit_every: tuning.commit_every,
+        exclude: ingest::case_files(db),
+    }
+}
+
+/// Which investigations run, and over which time window.
+pub fn run_options(selection: &RunSelection) -> Result<RunOptions> {
+    if let (Some(since), Some(until)) = (selection.since, selection.until) {
+        if since >= until {
+            bail!("--since {since} is not before --until {until}: the window is empty");
+        }
+    }
+    Ok(RunOptions {
+        only: selection.only.clone(),
+        since: selection.since,
+        until: selection.until,
+        params: selection.params.clone(),
+    })
+}
+
+pub fn geo_options(geo: &GeoArgs) -> GeoOptions {
+    GeoOptions {
+        city: geo.geoip_city.clone(),
+        asn: geo.geoip_asn.clone(),
+        system_dirs: true,
+    }
+}
+
+/// Where a report and its companions go.
+pub fn report_options(
+    html: PathBuf,
+    pdf: Option<PathBuf>,
+    findings: Option<PathBuf>,
+    templates: &TemplatesArg,
+) -> ReportOptions {
+    ReportOptions {
+        html,
+        pdf,
+        findings,
+        templates: templates.templates.clone(),
+    }
+}
+
+pub fn fail_on(level: Option<SeverityArg>) -> Option<Severity> {
+    level.map(SeverityArg::severity)
+}

@@ -1,0 +1,90 @@
+//! The steps several commands share, as library calls: a command never calls another command.
+//!
+//! ingest -> enrich (`ingest_and_enrich`), then investigate -> render (`run_and_report`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use duckdb::Connection;
+
+use crate::enrich::{self, geo::GeoDatabases, EnrichSummary};
+use crate::ingest::{self, IngestOptions, IngestSummary};
+use crate::library::Library;
+use crate::runner::{self, RunOptions, RunResult};
+use crate::{render, store};
+
+/// Which geo databases to use.
+pub struct GeoOptions {
+    pub city: Option<PathBuf>,
+    pub asn: Option<PathBuf>,
+    /// Also search the system folders (`/usr/share/GeoIP`, `/var/lib/GeoIP`).
+    pub system_dirs: bool,
+}
+
+/// Where a report and its companions go.
+pub struct ReportOptions {
+    pub html: PathBuf,
+    pub pdf: Option<PathBuf>,
+    pub findings: Option<PathBuf>,
+    /// A folder of templates layered over the built-in ones.
+    pub templates: Option<PathBuf>,
+}
+
+/// What enriching a case did, and with which databases (one line, for people).
+pub struct Enriched {
+    pub summary: EnrichSummary,
+    pub databases: String,
+}
+
+/// Loads the inputs into the case at `db` (created when needed), then enriches it.
+pub fn ingest_and_enrich(
+    db: &Path,
+    options: &IngestOptions,
+    geo: &GeoOptions,
+) -> Result<(IngestSummary, Enriched)> {
+    let conn = store::open_for_writing(db)?;
+    let summary = ingest::run(&conn, options)?;
+    let enriched = enrich_case(&conn, db, geo)?;
+    Ok((summary, enriched))
+}
+
+/// Classifies and locates the case's source IPs with the databases given or found.
+pub fn enrich_case(conn: &Connection, db: &Path, geo: &GeoOptions) -> Result<Enriched> {
+    let search = enrich::geo::default_search_dirs(db.parent());
+    let databases = GeoDatabases::discover(geo.city.as_deref(), geo.asn.as_deref(), &search)
+        .map_err(|e| anyhow!("geo database: {e}"))?;
+    let summary = enrich::enrich_case(conn, &databases)?;
+    Ok(Enriched {
+        summary,
+        databases: enrich::describe(&databases),
+    })
+}
+
+/// Runs the selected investigations over the case at `db`.
+pub fn run(db: &Path, library: &Library, options: &RunOptions) -> Result<RunResult> {
+    let conn = store::open_read_only(db)?;
+    runner::run(&conn, library, options)
+}
+
+/// Runs the selected investigations, writes findings.json (when asked) and the report, and
+/// prints the report to PDF (when asked).
+pub fn run_and_report(
+    db: &Path,
+    library: &Library,
+    options: &RunOptions,
+    report: &ReportOptions,
+) -> Result<RunResult> {
+    let conn = store::open_read_only(db)?;
+    let result = runner::run(&conn, library, options)?;
+    if let Some(path) = &report.findings {
+        result.write_json(path)?;
+    }
+    let tera = render::templates(report.templates.as_deref())?;
+    let html = render::render(&conn, db, &result, &tera)?;
+    std::fs::write(&report.html, html)
+        .with_context(|| format!("cannot write {}", report.html.display()))?;
+    if let Some(pdf) = &report.pdf {
+        render::pdf::print(&report.html, pdf)?;
+    }
+    Ok(result)
+}
