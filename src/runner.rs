@@ -10,8 +10,8 @@ use duckdb::Connection;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::library::{Investigation, Library, Severity};
 use crate::assets::EVENTS_VIEW_SELECT;
+use crate::library::{Investigation, Library, Severity};
 
 /// What to run and how.
 pub struct RunOptions {
@@ -135,6 +135,11 @@ impl RunResult {
         self.with_rows().map(|f| f.severity).max()
     }
 
+    /// Investigations with rows at or above `level`.
+    pub fn at_or_above(&self, level: Severity) -> impl Iterator<Item = &Finding> {
+        self.with_rows().filter(move |f| f.severity >= level)
+    }
+
     /// Investigations that have rows.
     pub fn with_rows(&self) -> impl Iterator<Item = &Finding> {
         self.investigations.iter().filter(|f| f.row_count > 0)
@@ -172,10 +177,7 @@ impl RunResult {
 
 /// Picks the investigations named by `only` (all when empty). An entry that matches nothing
 /// is an error, so a typo does not silently run nothing.
-pub fn select<'a>(
-    library: &'a Library,
-    only: &[String],
-) -> Result<Vec<&'a Investigation>> {
+pub fn select<'a>(library: &'a Library, only: &[String]) -> Result<Vec<&'a Investigation>> {
     if only.is_empty() {
         return Ok(library.values().collect());
     }

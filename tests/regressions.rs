@@ -170,7 +170,12 @@ fn report_exits_2_when_an_investigation_fails() {
 fn help_lists_every_exit_code() {
     let output = rootlens().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
-    for code in ["0 success", "1 findings at or above --fail-on", "2 usage", "3 finished"] {
+    for code in [
+        "0 success",
+        "1 findings at or above --fail-on",
+        "2 usage",
+        "3 finished",
+    ] {
         assert!(help.contains(code), "`{code}` missing from:\n{help}");
     }
 }
@@ -198,7 +203,10 @@ fn investigate_honours_the_ingest_settings() {
         &db,
         "SELECT cause FROM load_errors WHERE path LIKE '%bomb.json.gz'",
     );
-    assert!(cause.contains("1 MiB") || cause.contains("1048576"), "{cause}");
+    assert!(
+        cause.contains("1 MiB") || cause.contains("1048576"),
+        "{cause}"
+    );
 }
 
 #[test]

@@ -1,11 +1,11 @@
 use anyhow::{bail, Result};
 
 use crate::cli::QueriesAction;
-use crate::runner::set_variable;
-use crate::library::{self, DataSource, Investigation};
-use crate::terminal::sanitize;
 use crate::exit::Outcome;
+use crate::library::{self, DataSource, Investigation};
+use crate::runner::set_variable;
 use crate::store;
+use crate::terminal::sanitize;
 
 pub fn run(action: QueriesAction) -> Result<Outcome> {
     match action {

@@ -3,8 +3,8 @@ use std::io::{self, IsTerminal, Write};
 use anyhow::{Context, Result};
 
 use crate::cli::{OutputFormat, QueryArgs};
-use crate::output::{CsvOut, TableOut};
 use crate::exit::Outcome;
+use crate::output::{CsvOut, TableOut};
 use crate::store;
 
 pub fn run(args: QueryArgs) -> Result<Outcome> {

@@ -310,7 +310,10 @@ impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
 
     /// A document that starts with `{`: a `Records` or `Events` container, a digest, another
     /// JSON object, or the first of several records (one per line).
-    fn object<R: BufRead>(&mut self, stream: &mut JsonStream<R>) -> Result<DocumentKind, DecodeError> {
+    fn object<R: BufRead>(
+        &mut self,
+        stream: &mut JsonStream<R>,
+    ) -> Result<DocumentKind, DecodeError> {
         stream.start_capture();
         let mut kind = None;
         let mut keys = Vec::new();
@@ -397,9 +400,9 @@ fn expect_array<R: BufRead>(stream: &mut JsonStream<R>, key: &str) -> Result<(),
             stream.error("").position(),
             format!("\"{key}\" is not an array (found {})", json_type_of(other)),
         )),
-        None => Err(structural(stream.error(format!(
-            "the data ends after \"{key}\" (truncated file?)"
-        )))),
+        None => Err(structural(
+            stream.error(format!("the data ends after \"{key}\" (truncated file?)")),
+        )),
     }
 }
 

@@ -88,7 +88,9 @@ mod tests {
 
     #[test]
     fn log_files_must_be_a_list() {
-        let text = DIGEST.replace("\"logFiles\":[", "\"logFiles\":{\"x\":[").replace("]}", "]}}");
+        let text = DIGEST
+            .replace("\"logFiles\":[", "\"logFiles\":{\"x\":[")
+            .replace("]}", "]}}");
         assert!(parse(text.as_bytes()).is_err());
     }
 }

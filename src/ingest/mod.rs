@@ -20,9 +20,9 @@ use duckdb::Connection;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::decode::DecodeError;
+use crate::store::outcome::{FileOutcome, FileStatus, SourceKind};
 use crate::store::writer::{load_existing, CaseWriter};
 use crate::terminal::sanitize;
-use crate::store::outcome::{FileOutcome, FileStatus, SourceKind};
 use worker::{decode_file, FileMessage, HashRegistry, WorkerSettings};
 
 /// New events per transaction unless told otherwise.
@@ -262,12 +262,11 @@ pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> 
     write_result?;
     // What discovery could not read is recorded like any other failed file, so `sources` and
     // `load_errors` hold it too.
-    let mut source_id = dispatcher.next_source_id();
-    for (path, reason) in discovered.unreadable {
+    let ids = dispatcher.next_source_id()..;
+    for (source_id, (path, reason)) in ids.zip(discovered.unreadable) {
         let outcome = FileOutcome::failed(&path, DecodeError::new("the path", reason));
         writer.finish_file(source_id, &outcome)?;
         summary.record(&outcome, 0, 0);
-        source_id += 1;
     }
     writer.close()?;
     summary.elapsed = started.elapsed();

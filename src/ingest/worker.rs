@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use chrono::{DateTime, NaiveDateTime};
@@ -11,10 +11,10 @@ use crossbeam_channel::Sender;
 use sha2::{Digest, Sha256};
 
 use crate::decode::cloudtrail::{split_document, visit_record, DocumentKind};
-use crate::decode::{credreport, digest};
 use crate::decode::json_stream::JsonStream;
-use crate::decode::sniff::{self, Compression, Content, PathHint};
+use crate::decode::sniff::{self, Content, PathHint};
 use crate::decode::DecodeError;
+use crate::decode::{credreport, digest};
 use crate::store::event_batch::{EventBatch, EventBatchBuilder};
 use crate::store::outcome::{
     DigestFile, FileOutcome, FileStatus, ReportTime, ReportTimeSource, SourceKind,

@@ -164,7 +164,11 @@ const KNOWN_KEYS: [&str; 12] = [
 /// An investigation file split into its header and its SQL.
 pub fn parse(text: &str) -> Result<(Header, String), String> {
     let (fields, sql) = split(text)?;
-    if let Some((key, _)) = fields.0.iter().find(|(k, _)| !KNOWN_KEYS.contains(&k.as_str())) {
+    if let Some((key, _)) = fields
+        .0
+        .iter()
+        .find(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()))
+    {
         return Err(format!(
             "unknown header key `{key}` (known: {})",
             KNOWN_KEYS.join(", ")

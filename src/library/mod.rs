@@ -38,7 +38,6 @@ impl Investigation {
     }
 }
 
-
 /// Every built-in investigation, by id.
 pub fn built_in() -> Result<Library> {
     let mut found = BTreeMap::new();

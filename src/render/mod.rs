@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::runner::{Finding, FindingStatus, RunResult};
 use crate::library::Severity;
+use crate::runner::{Finding, FindingStatus, RunResult};
 
 /// Evidence rows shown per finding; findings.json has them all.
 pub const ROWS_PER_FINDING: usize = 25;
@@ -122,7 +122,7 @@ impl<'a> From<&'a Finding> for Meta<'a> {
             sql: &f.sql,
             sql_sha256: &f.sql_sha256,
             row_count: f.row_count,
-            status: f.status,
+            status: f.status.as_str(),
             error: f.error.as_deref(),
             elapsed_ms: f.elapsed_ms,
             columns: &f.columns,

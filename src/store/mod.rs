@@ -89,7 +89,8 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
 fn schema_tables() -> Result<Vec<(String, String)>> {
     let scratch = Connection::open_in_memory_with_flags(offline_config()?)?;
     scratch.execute_batch(SCHEMA_SQL)?;
-    let mut stmt = scratch.prepare("SELECT table_name, sql FROM duckdb_tables() ORDER BY table_oid")?;
+    let mut stmt =
+        scratch.prepare("SELECT table_name, sql FROM duckdb_tables() ORDER BY table_oid")?;
     let tables = stmt
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
@@ -124,7 +125,9 @@ mod tests {
     fn stand_in_tables_survive_semicolons_in_schema_comments() {
         // schema.sql's comments hold `;`: splitting its text truncated `sources` and
         // `event_records` when an older case lacked them.
-        assert!(SCHEMA_SQL.lines().any(|l| l.contains("--") && l.contains(';')));
+        assert!(SCHEMA_SQL
+            .lines()
+            .any(|l| l.contains("--") && l.contains(';')));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.duckdb");
         Connection::open(&path)

@@ -13,8 +13,8 @@ use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Appender, Connection};
 
 use super::event_batch::{self, event_key, EventBatch, EventKey};
-use crate::decode::credreport::{self, Cell, CredentialReport, CredentialRow};
 use super::outcome::{DigestFile, FileOutcome, FileStatus, ReportTime};
+use crate::decode::credreport::{Cell, CredentialReport, CredentialRow};
 
 /// Commit at least this often (besides every `commit_every` events). Larger transactions
 /// load faster; smaller ones lose less work to an interruption.
@@ -67,9 +67,8 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
             file_hashes.insert(sha256);
         }
     }
-    let mut stmt = conn.prepare(
-        "SELECT DISTINCT path FROM sources WHERE sha256 IS NULL AND status = 'failed'",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT DISTINCT path FROM sources WHERE sha256 IS NULL AND status = 'failed'")?;
     let unreadable_paths = stmt
         .query_map([], |row| row.get(0))?
         .collect::<Result<HashSet<String>, _>>()?;
@@ -410,7 +409,7 @@ fn text(value: Option<&str>) -> Value {
 }
 
 /// One `credential_report` row, in table order: the report's account and time, the cells in
-/// [`credreport::COLUMNS`] order, then provenance.
+/// [`COLUMNS`](crate::decode::credreport::COLUMNS) order, then provenance.
 fn credential_values(
     account_id: Option<&str>,
     report_time: Value,
@@ -435,6 +434,10 @@ fn credential_values(
         Cell::Flag(flag) => Value::Boolean(*flag),
         Cell::Time(time) => timestamp(Some(*time)),
     }));
-    values.extend([special, Value::Int(source_id), Value::Int(row.row_index as i32)]);
+    values.extend([
+        special,
+        Value::Int(source_id),
+        Value::Int(row.row_index as i32),
+    ]);
     values
 }
