@@ -31,7 +31,7 @@ fn enrich(
     quiet: bool,
 ) -> anyhow::Result<()> {
     use crate::enrich::{self, geo::GeoDatabases};
-    let search = enrich::geo::default_search_dirs(db.parent());
+    let search = enrich::geo::default_search_dirs(db.parent(), !geo.no_system_geoip);
     let databases =
         GeoDatabases::discover(geo.geoip_city.as_deref(), geo.geoip_asn.as_deref(), &search)
             .map_err(|e| anyhow::anyhow!("geo database: {e}"))?;
