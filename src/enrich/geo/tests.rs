@@ -1,7 +1,5 @@
 //! Tests of the public API: opening files, and what lookups return.
 
-use std::net::IpAddr;
-
 use serde::Serialize;
 
 use super::test_support::*;
