@@ -59,6 +59,16 @@ pub struct GeoArgs {
     /// A MaxMind-format ASN database; else $ROOTLENS_GEOIP_ASN, else the same folders
     #[arg(long, value_name = "FILE")]
     pub geoip_asn: Option<PathBuf>,
+
+    /// Do not look in /usr/share/GeoIP and /var/lib/GeoIP (GeoIP/ beside the case, the
+    /// options and the environment variables above still count); the variable is on unless
+    /// empty, 0, false, no or off
+    #[arg(
+        long,
+        env = "ROOTLENS_NO_SYSTEM_GEOIP",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_system_geoip: bool,
 }
 
 #[derive(Args)]

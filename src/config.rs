@@ -50,7 +50,7 @@ pub fn geo_options(geo: &GeoArgs) -> GeoOptions {
     GeoOptions {
         city: geo.geoip_city.clone(),
         asn: geo.geoip_asn.clone(),
-        system_dirs: true,
+        system_dirs: !geo.no_system_geoip,
     }
 }
 

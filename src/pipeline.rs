@@ -50,7 +50,7 @@ pub fn ingest_and_enrich(
 
 /// Classifies and locates the case's source IPs with the databases given or found.
 pub fn enrich_case(conn: &Connection, db: &Path, geo: &GeoOptions) -> Result<Enriched> {
-    let search = enrich::geo::default_search_dirs(db.parent());
+    let search = enrich::geo::default_search_dirs(db.parent(), geo.system_dirs);
     let databases = GeoDatabases::discover(geo.city.as_deref(), geo.asn.as_deref(), &search)
         .map_err(|e| anyhow!("geo database: {e}"))?;
     let summary = enrich::enrich_case(conn, &databases)?;

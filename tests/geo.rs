@@ -234,3 +234,65 @@ fn enrich_again_replaces_the_enrichment_and_finds_databases_beside_the_case() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("bogus.mmdb"));
 }
+
+#[test]
+fn system_folders_can_be_switched_off_by_flag_or_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let case_dir = dir.path().join("case");
+    let db = case_dir.join("case.duckdb");
+    std::fs::create_dir_all(&case_dir).unwrap();
+    // rootlens() sets ROOTLENS_NO_SYSTEM_GEOIP=1, so no test depends on what this machine has
+    // in /usr/share/GeoIP or /var/lib/GeoIP.
+    let output = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(export(dir.path()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("geo database none"), "{stderr}");
+
+    // The flag is accepted on its own too (without the variable), and with no database given
+    // none is reported.
+    let output = rootlens()
+        .env_remove("ROOTLENS_NO_SYSTEM_GEOIP")
+        .args(["enrich", "--no-system-geoip", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("7 distinct, 3 public, 0 located"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("geo database none"), "{stderr}");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM geo_databases"), "0");
+
+    // Switched off, the case's GeoIP/ folder and the environment variables still count.
+    let (city_db, _) = databases(&case_dir.join("GeoIP"), "London");
+    let (_, other_asn) = databases(&dir.path().join("elsewhere"), "London");
+    let output = rootlens()
+        .args(["enrich", "--no-system-geoip", "--db"])
+        .arg(&db)
+        .env("ROOTLENS_GEOIP_ASN", &other_asn)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("3 public, 3 located"), "{stderr}");
+    assert_eq!(
+        scalar(&db, "SELECT path FROM geo_databases WHERE role = 'city'"),
+        city_db.display().to_string()
+    );
+    assert!(scalar(&db, "SELECT path FROM geo_databases WHERE role = 'asn'").contains("elsewhere"));
+
+    // The option is documented, with its variable.
+    let output = rootlens().args(["enrich", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("--no-system-geoip") && help.contains("ROOTLENS_NO_SYSTEM_GEOIP"),
+        "{help}"
+    );
+}

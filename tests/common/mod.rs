@@ -20,6 +20,7 @@ pub const DEV: &str = "444455556666";
 pub fn rootlens() -> Command {
     let mut cmd = Command::cargo_bin("rootlens").expect("binary built");
     cmd.env_clear();
+    cmd.env("ROOTLENS_NO_SYSTEM_GEOIP", "1");
     cmd
 }
 
