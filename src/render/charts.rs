@@ -1683,4 +1683,70 @@ mod tests {
         assert_eq!(nice_ceiling(u64::MAX), u64::MAX);
         assert_eq!(fmt_compact(1000), "1k");
     }
+
+    // --- Expected-SVG generator, run on the pre-refactor code (commit 6a916b3) ---
+
+    fn fixture_points() -> Vec<(NaiveDate, String, u64)> {
+        let mut v = Vec::new();
+        for i in 0..14u32 {
+            let day = d(2024, 3, 1) + Duration::days(i as i64);
+            v.push((day, "111122223333".to_string(), 100 + (i as u64 * 37) % 90));
+            v.push((day, "444455556666".to_string(), 20 + (i as u64 * 13) % 40));
+            if i > 8 {
+                v.push((day, "777788889999".to_string(), 400 + i as u64 * 10));
+            }
+        }
+        v
+    }
+
+    fn fixture_signins() -> Vec<SigninCount> {
+        let row = |t: &str, a, b, c| SigninCount {
+            user_type: t.into(),
+            success_mfa: a,
+            success_no_mfa: b,
+            failure: c,
+        };
+        vec![
+            row("Root", 3, 2, 41),
+            row("IAMUser", 1520, 12, 7),
+            row("AssumedRole", 0, 0, 5),
+        ]
+    }
+
+    fn fixture_top() -> Vec<(String, u64)> {
+        vec![
+            ("203.0.113.7".to_string(), 120),
+            ("198.51.100.23".to_string(), 45),
+            ("2001:db8::1".to_string(), 45),
+            (EVIL_1.to_string(), 3),
+        ]
+    }
+
+    fn fixture_heat() -> [[u64; 24]; 7] {
+        let mut counts = [[0u64; 24]; 7];
+        counts[0][9] = 1200;
+        counts[2][14] = 35;
+        counts[4][20] = 70_000;
+        counts[6][3] = 1;
+        counts
+    }
+
+    #[test]
+    #[ignore = "writes the expected SVGs from the pre-refactor code"]
+    fn write_expected_svgs() {
+        assert!(std::env::var_os("CI").is_none(), "not on CI");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render/charts/testdata");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let svgs = [
+            ("events_over_time.svg", events_over_time(&fixture_points())),
+            ("signins.svg", signins(&fixture_signins())),
+            ("root_timeline.svg", root_timeline(&sample_root())),
+            ("top_bars.svg", top_bars("Top source IPs (events)", &fixture_top())),
+            ("heatmap.svg", heatmap(&fixture_heat())),
+            ("no_data.svg", top_bars("Top countries", &[])),
+        ];
+        for (name, svg) in svgs {
+            std::fs::write(dir.join(name), svg.expect("chart")).expect("write");
+        }
+    }
 }
