@@ -515,6 +515,16 @@ fn chart_set(conn: &Connection) -> Result<Charts> {
         });
     }
 
+    // Row labels of the root timeline, top first: the CASE below yields these.
+    let root_categories: Vec<String> = [
+        "sign-in ok",
+        "sign-in failed",
+        "IAM/credential change",
+        "logging change",
+        "other API call",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut root = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT epoch_us(event_time),
@@ -534,9 +544,13 @@ fn chart_set(conn: &Connection) -> Result<Charts> {
         let Some(time) = crate::time::from_micros(micros) else {
             continue;
         };
+        let category: String = row.get(1)?;
+        let Some(row_index) = root_categories.iter().position(|c| *c == category) else {
+            anyhow::bail!("root timeline: unknown category {category:?}");
+        };
         root.push(charts::RootEvent {
             time,
-            category: row.get(1)?,
+            row: row_index,
             long_term_key: row.get(2)?,
         });
     }
@@ -570,7 +584,7 @@ fn chart_set(conn: &Connection) -> Result<Charts> {
     Ok(Charts {
         events_over_time: chart(charts::events_over_time(&per_day))?,
         signins: chart(charts::signins(&signins))?,
-        root_timeline: chart(charts::root_timeline(&root))?,
+        root_timeline: chart(charts::root_timeline(&root_categories, &root))?,
         top_source_ips: chart(charts::top_bars("Top source IPs (events)", &ips))?,
         heatmap: chart(charts::heatmap(&heat))?,
     })
