@@ -56,7 +56,7 @@ pub fn enrich_case(conn: &Connection, db: &Path, geo: &GeoOptions) -> Result<Enr
     let summary = enrich::enrich_case(conn, &databases)?;
     Ok(Enriched {
         summary,
-        databases: enrich::describe(&databases),
+        databases: enrich::describe(&databases, geo.system_dirs),
     })
 }
 

@@ -86,7 +86,8 @@ pub fn enrich_case(conn: &Connection, databases: &GeoDatabases) -> Result<Enrich
 }
 
 /// One line for users and reports: which databases, or that there were none.
-pub fn describe(databases: &GeoDatabases) -> String {
+/// `system_dirs`: whether the system folders were searched.
+pub fn describe(databases: &GeoDatabases, system_dirs: bool) -> String {
     let mut parts = Vec::new();
     for (role, info) in [
         ("city/country", databases.city_info()),
@@ -102,7 +103,12 @@ pub fn describe(databases: &GeoDatabases) -> String {
         }
     }
     if parts.is_empty() {
-        "none: no geo database was given or found (--geoip-city, --geoip-asn, $ROOTLENS_GEOIP_CITY, $ROOTLENS_GEOIP_ASN, /usr/share/GeoIP, /var/lib/GeoIP, GeoIP/ beside the case)".to_string()
+        let system = if system_dirs {
+            geo::SYSTEM_DIRS.join(", ") + ", "
+        } else {
+            String::new()
+        };
+        format!("none: no geo database was given or found (--geoip-city, --geoip-asn, $ROOTLENS_GEOIP_CITY, $ROOTLENS_GEOIP_ASN, {system}GeoIP/ beside the case)")
     } else {
         parts.join("; ")
     }

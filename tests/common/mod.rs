@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 pub const PROD: &str = "111122223333";
 pub const DEV: &str = "444455556666";
 
-/// The rootlens binary with no inherited configuration.
+/// The rootlens binary with no inherited configuration, blind to system geo databases.
 pub fn rootlens() -> Command {
     let mut cmd = Command::cargo_bin("rootlens").expect("binary built");
     cmd.env_clear();
