@@ -122,7 +122,7 @@ impl<'a> From<&'a Finding> for Meta<'a> {
             sql: &f.sql,
             sql_sha256: &f.sql_sha256,
             row_count: f.row_count,
-            status: f.status,
+            status: f.status.as_str(),
             error: f.error.as_deref(),
             elapsed_ms: f.elapsed_ms,
             columns: &f.columns,
