@@ -26,16 +26,6 @@ pub const FONT_FAMILY: &str = "rootlens-sans";
 
 use crate::assets::{FONT_BOLD, FONT_REGULAR};
 
-/// Categories of [`root_timeline`], top row first. Other category strings get
-/// rows of their own below these.
-pub const ROOT_CATEGORIES: [&str; 5] = [
-    "sign-in ok",
-    "sign-in failed",
-    "IAM/credential change",
-    "logging change",
-    "other API call",
-];
-
 /// Console sign-in counts for one user type (Root, IAMUser, AssumedRole, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigninCount {
@@ -49,8 +39,8 @@ pub struct SigninCount {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RootEvent {
     pub time: NaiveDateTime,
-    /// One of [`ROOT_CATEGORIES`] (matched case-insensitively) or free text.
-    pub category: String,
+    /// Index into the `categories` given to [`root_timeline`].
+    pub row: usize,
     /// An AKIA… long-term access key signed the request.
     pub long_term_key: bool,
 }
@@ -342,9 +332,8 @@ pub fn signins(rows: &[SigninCount]) -> Result<String, String> {
 /// Root user activity on a time axis: one mark per event, one row per
 /// category, open circles for requests without a long-term key and filled
 /// triangles for requests signed with an AKIA long-term key.
-pub fn root_timeline(events: &[RootEvent]) -> Result<String, String> {
+pub fn root_timeline(categories: &[String], events: &[RootEvent]) -> Result<String, String> {
     const TITLE: &str = "Root user activity (UTC)";
-    const MAX_EXTRA_ROWS: usize = 4;
     let (Some(first), Some(last)) = (
         events.iter().map(|e| e.time).min(),
         events.iter().map(|e| e.time).max(),
@@ -352,35 +341,12 @@ pub fn root_timeline(events: &[RootEvent]) -> Result<String, String> {
         return no_data(TITLE);
     };
 
-    // Rows: the fixed categories first (always shown, so an empty row is
-    // visible evidence of absence), then unknown ones alphabetically.
-    let mut rows: Vec<String> = ROOT_CATEGORIES.iter().map(|c| c.to_string()).collect();
-    let mut extra: Vec<String> = events
-        .iter()
-        .filter(|e| row_of_known(&e.category).is_none())
-        .map(|e| clean_label(&e.category, 28))
-        .collect();
-    extra.sort();
-    extra.dedup();
-    let overflow = extra.len() > MAX_EXTRA_ROWS;
-    if overflow {
-        extra.truncate(MAX_EXTRA_ROWS - 1);
+    // Every category is a row (always shown, so an empty row is visible
+    // evidence of absence).
+    if events.iter().any(|e| e.row >= categories.len()) {
+        return Err("root timeline: an event is in no category".to_string());
     }
-    rows.extend(extra);
-    if overflow {
-        rows.push("(more categories)".to_string());
-    }
-    let row_of = |cat: &str| -> usize {
-        if let Some(i) = row_of_known(cat) {
-            return i;
-        }
-        let label = clean_label(cat, 28);
-        rows.iter()
-            .skip(ROOT_CATEGORIES.len())
-            .position(|r| *r == label)
-            .map(|i| i + ROOT_CATEGORIES.len())
-            .unwrap_or(rows.len() - 1)
-    };
+    let rows: Vec<String> = categories.iter().map(|c| clean_label(c, 28)).collect();
 
     let span = last - first;
     let pad = std::cmp::max(span / 25, Duration::minutes(30));
@@ -495,11 +461,11 @@ pub fn root_timeline(events: &[RootEvent]) -> Result<String, String> {
         }
         // Long-term-key events last, so they are drawn on top.
         for e in events.iter().filter(|e| !e.long_term_key) {
-            let at = chart.backend_coord(&(e.time, y_of(row_of(&e.category))));
+            let at = chart.backend_coord(&(e.time, y_of(e.row)));
             draw_marker(root, at, Marker::OpenCircle, no_key_color)?;
         }
         for e in events.iter().filter(|e| e.long_term_key) {
-            let at = chart.backend_coord(&(e.time, y_of(row_of(&e.category))));
+            let at = chart.backend_coord(&(e.time, y_of(e.row)));
             draw_marker(root, at, Marker::Triangle, key_color)?;
         }
         Ok(())
@@ -1251,13 +1217,6 @@ fn nice_ceiling(v: u64) -> u64 {
     }
 }
 
-fn row_of_known(category: &str) -> Option<usize> {
-    let c = category.trim();
-    ROOT_CATEGORIES
-        .iter()
-        .position(|k| k.eq_ignore_ascii_case(c))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1396,31 +1355,43 @@ mod tests {
         assert_no_data(&signins(&[]).expect("svg"));
     }
 
+    fn root_categories() -> Vec<String> {
+        [
+            "sign-in ok",
+            "sign-in failed",
+            "IAM/credential change",
+            "logging change",
+            "other API call",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
     fn sample_root() -> Vec<RootEvent> {
         vec![
             RootEvent {
                 time: t("2024-03-04 02:13:00"),
-                category: "sign-in failed".into(),
+                row: 1,
                 long_term_key: false,
             },
             RootEvent {
                 time: t("2024-03-04 02:15:10"),
-                category: "sign-in ok".into(),
+                row: 0,
                 long_term_key: false,
             },
             RootEvent {
                 time: t("2024-03-05 11:00:00"),
-                category: "IAM/credential change".into(),
+                row: 2,
                 long_term_key: true,
             },
             RootEvent {
                 time: t("2024-03-06 23:59:00"),
-                category: "Logging change".into(),
+                row: 3,
                 long_term_key: true,
             },
             RootEvent {
                 time: t("2024-03-06 23:59:00"),
-                category: "S3 bucket policy".into(),
+                row: 4,
                 long_term_key: false,
             },
         ]
@@ -1428,19 +1399,18 @@ mod tests {
 
     #[test]
     fn root_timeline_renders_categories() {
-        let svg = root_timeline(&sample_root()).expect("chart");
+        let svg = root_timeline(&root_categories(), &sample_root()).expect("chart");
         assert_svg(&svg);
-        for c in ROOT_CATEGORIES {
-            assert!(svg.contains(c), "missing row {c}");
+        for c in root_categories() {
+            assert!(svg.contains(&c), "missing row {c}");
         }
-        assert!(svg.contains("S3 bucket policy"));
         assert!(svg.contains("Time (UTC)"));
         assert!(svg.contains("(2)"), "legend counts");
     }
 
     #[test]
     fn root_timeline_single_event() {
-        let svg = root_timeline(&sample_root()[..1]).expect("chart");
+        let svg = root_timeline(&root_categories(), &sample_root()[..1]).expect("chart");
         assert_svg(&svg);
     }
 
@@ -1529,18 +1499,21 @@ mod tests {
                 },
             ])
             .expect("signins"),
-            root_timeline(&[
-                RootEvent {
-                    time: t("2024-01-01 00:00:00"),
-                    category: EVIL_1.into(),
-                    long_term_key: false,
-                },
-                RootEvent {
-                    time: t("2024-01-01 01:00:00"),
-                    category: EVIL_2.into(),
-                    long_term_key: true,
-                },
-            ])
+            root_timeline(
+                &[EVIL_1.to_string(), EVIL_2.to_string()],
+                &[
+                    RootEvent {
+                        time: t("2024-01-01 00:00:00"),
+                        row: 0,
+                        long_term_key: false,
+                    },
+                    RootEvent {
+                        time: t("2024-01-01 01:00:00"),
+                        row: 1,
+                        long_term_key: true,
+                    },
+                ],
+            )
             .expect("root"),
             top_bars(EVIL_2, &[(EVIL_1.to_string(), 5), (EVIL_2.to_string(), 1)]).expect("top"),
         ];
@@ -1628,16 +1601,16 @@ mod tests {
         let far_root = vec![
             RootEvent {
                 time: t("1970-01-01 00:00:00"),
-                category: "x".into(),
+                row: 0,
                 long_term_key: false,
             },
             RootEvent {
                 time: t("9999-12-31 23:59:59"),
-                category: "x".into(),
+                row: 0,
                 long_term_key: true,
             },
         ];
-        root_timeline(&far_root).expect("far root");
+        root_timeline(&["x".to_string()], &far_root).expect("far root");
         // chrono's limits: no panic, bounded output.
         let limits = vec![
             (NaiveDate::MIN, "a".to_string(), 1),
@@ -1650,19 +1623,19 @@ mod tests {
         let root_limits = vec![
             RootEvent {
                 time: NaiveDateTime::MIN,
-                category: "x".into(),
+                row: 0,
                 long_term_key: false,
             },
             RootEvent {
                 time: NaiveDateTime::MAX,
-                category: "x".into(),
+                row: 0,
                 long_term_key: false,
             },
         ];
-        root_timeline(&root_limits).expect("root limits");
+        root_timeline(&["x".to_string()], &root_limits).expect("root limits");
         // A lone event at the limit cannot be padded: an error, not a panic.
-        assert!(root_timeline(&root_limits[1..]).is_err());
-        assert!(root_timeline(&root_limits[..1]).is_ok());
+        assert!(root_timeline(&["x".to_string()], &root_limits[1..]).is_err());
+        assert!(root_timeline(&["x".to_string()], &root_limits[..1]).is_ok());
     }
 
     #[test]
