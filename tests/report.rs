@@ -395,3 +395,47 @@ fn a_team_template_replaces_one_block_and_keeps_the_rest() {
         assert!(text.contains(kept), "the report lost {kept}");
     }
 }
+
+#[test]
+fn a_case_written_before_the_report_views_still_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let db = out.join("case.duckdb");
+    let stored =
+        "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'report_%' AND NOT temporary";
+    assert_ne!(scalar(&db, stored), "0");
+    {
+        // As an older version left it: no report_* views in the file.
+        let conn = duckdb::Connection::open(&db).unwrap();
+        let views: Vec<String> = conn
+            .prepare("SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'report_%' AND NOT temporary")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for view in views {
+            conn.execute_batch(&format!("DROP VIEW {view}")).unwrap();
+        }
+    }
+    assert_eq!(scalar(&db, stored), "0");
+    let html = dir.path().join("old.html");
+    rootlens()
+        .args(["report", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&html).unwrap();
+    for shown in [
+        "Root user activity (UTC)",
+        "sign-in failed",
+        "8c0123ad-3941-42e7-9d38-d1ae7e0ca739",
+        "cloudwatch-logs.ndjson.gz",
+    ] {
+        assert!(text.contains(shown), "the report lacks {shown}");
+    }
+    // Reading the case did not change it.
+    assert_eq!(scalar(&db, stored), "0");
+}

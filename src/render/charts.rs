@@ -1416,7 +1416,7 @@ mod tests {
 
     #[test]
     fn root_timeline_empty() {
-        assert_no_data(&root_timeline(&[]).expect("svg"));
+        assert_no_data(&root_timeline(&root_categories(), &[]).expect("svg"));
     }
 
     #[test]
@@ -1551,7 +1551,10 @@ mod tests {
                 events_over_time(&sample_points()),
                 events_over_time(&sample_points())
             );
-            assert_eq!(root_timeline(&sample_root()), root_timeline(&sample_root()));
+            assert_eq!(
+                root_timeline(&root_categories(), &sample_root()),
+                root_timeline(&root_categories(), &sample_root())
+            );
             assert_eq!(signins(&rows), signins(&rows));
             assert_eq!(top_bars("t", &items), top_bars("t", &items));
             assert_eq!(heatmap(&counts), heatmap(&counts));
