@@ -19,5 +19,7 @@ pub static FONT_MONO: &[u8] = include_bytes!("../templates/fonts/DejaVuSansMono-
 pub const SCHEMA_SQL: &str = include_str!("store/schema.sql");
 /// The case's views.
 pub const VIEWS_SQL: &str = include_str!("store/views.sql");
+/// The views the HTML report reads (after VIEWS_SQL).
+pub const REPORT_VIEWS_SQL: &str = include_str!("store/report_views.sql");
 /// The SELECT behind the `events` view (also used to bind investigations to a time window).
 pub const EVENTS_VIEW_SELECT: &str = include_str!("store/events_view.sql");

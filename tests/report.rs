@@ -347,3 +347,95 @@ fn pdf_without_a_browser_fails_clearly() {
         "the HTML report is still written"
     );
 }
+
+#[test]
+fn a_team_template_replaces_one_block_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let templates = dir.path().join("templates");
+    write(
+        &templates,
+        "report.html",
+        br#"{% extends "builtin/report.html" %}
+{% block findings %}<section id="findings"><h2>Team findings</h2>
+{% for f in findings %}<p class="team">{{ f.finding.title }} ({{ f.finding.row_count }})</p>{% endfor %}
+</section>{% endblock findings %}
+{% block appendix %}{{ super() }}<p>Reviewed by the {{ "<b>on-call</b>" }} team.</p>{% endblock appendix %}"#,
+    );
+    let html = dir.path().join("team.html");
+    rootlens()
+        .args(["report", "--db"])
+        .arg(out.join("case.duckdb"))
+        .arg("--templates")
+        .arg(&templates)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&html).unwrap();
+    // The replaced block.
+    assert!(text.contains("<h2>Team findings</h2>"), "{text}");
+    assert!(text.contains("<p class=\"team\">Root console sign-in without MFA ("));
+    assert!(!text.contains("Findings by severity"));
+    // The block extended with super(): the built-in appendix, then the addition, escaped.
+    assert!(text.contains("Evidence appendix"));
+    assert!(text.contains("Reviewed by the &lt;b&gt;on-call&lt;&#x2F;b&gt; team."));
+    // Every other section as built in.
+    assert!(text.starts_with("<!DOCTYPE html>"));
+    for kept in [
+        "Verdict and scope",
+        "Root user timeline",
+        "<section id=\"activity\">",
+        "Credential posture",
+        "Coverage and gaps",
+        "cloudwatch-logs.ndjson.gz",
+        "Root user activity (UTC)",
+        "default-src 'none'",
+    ] {
+        assert!(text.contains(kept), "the report lost {kept}");
+    }
+}
+
+#[test]
+fn a_case_written_before_the_report_views_still_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let db = out.join("case.duckdb");
+    let stored =
+        "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'report_%' AND NOT temporary";
+    assert_ne!(scalar(&db, stored), "0");
+    {
+        // As an older version left it: no report_* views in the file.
+        let conn = duckdb::Connection::open(&db).unwrap();
+        let views: Vec<String> = conn
+            .prepare("SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'report_%' AND NOT temporary")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for view in views {
+            conn.execute_batch(&format!("DROP VIEW {view}")).unwrap();
+        }
+    }
+    assert_eq!(scalar(&db, stored), "0");
+    let html = dir.path().join("old.html");
+    rootlens()
+        .args(["report", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&html).unwrap();
+    for shown in [
+        "Root user activity (UTC)",
+        "sign-in failed",
+        "8c0123ad-3941-42e7-9d38-d1ae7e0ca739",
+        "cloudwatch-logs.ndjson.gz",
+    ] {
+        assert!(text.contains(shown), "the report lacks {shown}");
+    }
+    // Reading the case did not change it.
+    assert_eq!(scalar(&db, stored), "0");
+}

@@ -1,0 +1,289 @@
+//! Reading the case for the report. What each chart and table holds is decided by a
+//! `report_*` view (src/store/report_views.sql); here rows are only selected and mapped.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context as _, Result};
+use chrono::{NaiveDate, NaiveDateTime};
+use duckdb::types::ValueRef;
+use duckdb::{Connection, Row};
+use serde_json::Value;
+
+use super::charts::{RootEvent, SigninCount};
+use super::context::{cells, Table};
+
+/// Longest original record shown inline (bytes of pretty JSON).
+const RAW_LIMIT: usize = 16 << 10;
+
+/// A view's rows as text cells, at most `limit` of them (all are counted).
+pub fn table(conn: &Connection, view: &str, limit: usize) -> Result<Table> {
+    let read = || -> Result<Table> {
+        let columns = {
+            let mut describe = conn.prepare(&format!("DESCRIBE {view}"))?;
+            let names = describe.query_map([], |r| r.get::<_, String>(0))?;
+            names.collect::<Result<Vec<_>, _>>()?
+        };
+        let mut stmt = conn.prepare(&format!("SELECT to_json(v)::VARCHAR FROM {view} AS v"))?;
+        let mut result = stmt.query([])?;
+        let mut rows = Vec::new();
+        let mut total = 0;
+        while let Some(row) = result.next()? {
+            total += 1;
+            if rows.len() < limit {
+                let object: serde_json::Map<String, Value> =
+                    serde_json::from_str(&row.get::<_, String>(0)?)?;
+                rows.push(cells(&columns, &object));
+            }
+        }
+        Ok(Table {
+            columns,
+            rows,
+            total,
+        })
+    };
+    read().with_context(|| format!("cannot read the view {view}"))
+}
+
+/// Every row of a view (`SELECT *`), each mapped by `map`.
+fn rows<T>(
+    conn: &Connection,
+    view: &str,
+    mut map: impl FnMut(&Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut read = || -> Result<Vec<T>> {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {view}"))?;
+        let mut result = stmt.query([])?;
+        let mut mapped = Vec::new();
+        while let Some(row) = result.next()? {
+            mapped.push(map(row)?);
+        }
+        Ok(mapped)
+    };
+    read().with_context(|| format!("cannot read the view {view}"))
+}
+
+fn count(row: &Row, column: &str) -> Result<u64> {
+    Ok(row.get::<_, i64>(column)?.max(0) as u64)
+}
+
+/// A TIMESTAMP column; None when NULL or outside chrono's range.
+fn timestamp(row: &Row, column: &str) -> Result<Option<NaiveDateTime>> {
+    match row.get_ref(column)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Timestamp(unit, value) => Ok(crate::time::from_micros(unit.to_micros(value))),
+        _ => bail!("{column} is not a timestamp"),
+    }
+}
+
+/// A DATE column; None when NULL or outside chrono's range.
+fn date(row: &Row, column: &str) -> Result<Option<NaiveDate>> {
+    match row.get_ref(column)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Date32(days) => Ok(NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(days.into())))),
+        _ => bail!("{column} is not a date"),
+    }
+}
+
+/// `report_events_per_day`: (day, account, events).
+pub fn events_per_day(conn: &Connection) -> Result<Vec<(NaiveDate, String, u64)>> {
+    let days = rows(conn, "report_events_per_day", |row| {
+        let Some(day) = date(row, "day")? else {
+            return Ok(None);
+        };
+        Ok(Some((day, row.get("account_id")?, count(row, "events")?)))
+    })?;
+    Ok(days.into_iter().flatten().collect())
+}
+
+/// `report_signins_by_type`.
+pub fn signins_by_type(conn: &Connection) -> Result<Vec<SigninCount>> {
+    rows(conn, "report_signins_by_type", |row| {
+        Ok(SigninCount {
+            user_type: row.get("user_type")?,
+            success_mfa: count(row, "success_mfa")?,
+            success_no_mfa: count(row, "success_no_mfa")?,
+            failure: count(row, "failure")?,
+        })
+    })
+}
+
+/// `report_root_categories` in rank order (the chart's rows, top first) and
+/// `report_root_timeline`, each event placed in the row of its category.
+pub fn root_timeline(conn: &Connection) -> Result<(Vec<String>, Vec<RootEvent>)> {
+    let mut ranked = rows(conn, "report_root_categories", |row| {
+        Ok((row.get::<_, i64>("rank")?, row.get::<_, String>("label")?))
+    })?;
+    ranked.sort();
+    let row_of: BTreeMap<i64, usize> = ranked
+        .iter()
+        .enumerate()
+        .map(|(i, (rank, _))| (*rank, i))
+        .collect();
+    let events = rows(conn, "report_root_timeline", |row| {
+        let rank: Option<i64> = row.get("rank")?;
+        let Some(&category) = rank.and_then(|rank| row_of.get(&rank)) else {
+            let label: String = row.get("category")?;
+            bail!("the root event category {label:?} is not in report_root_categories");
+        };
+        let Some(time) = timestamp(row, "event_time")? else {
+            return Ok(None);
+        };
+        Ok(Some(RootEvent {
+            time,
+            row: category,
+            long_term_key: row.get("long_term_key")?,
+        }))
+    })?;
+    let categories = ranked.into_iter().map(|(_, label)| label).collect();
+    Ok((categories, events.into_iter().flatten().collect()))
+}
+
+/// `report_top_source_ips`: (source IP, events).
+pub fn top_source_ips(conn: &Connection) -> Result<Vec<(String, u64)>> {
+    rows(conn, "report_top_source_ips", |row| {
+        Ok((row.get("source_ip")?, count(row, "events")?))
+    })
+}
+
+/// `report_activity_heatmap` as events per [weekday from Monday][hour].
+pub fn activity_heatmap(conn: &Connection) -> Result<[[u64; 24]; 7]> {
+    let mut heat = [[0u64; 24]; 7];
+    let cells = rows(conn, "report_activity_heatmap", |row| {
+        Ok((
+            row.get::<_, i64>("weekday")?,
+            row.get::<_, i64>("hour")?,
+            count(row, "events")?,
+        ))
+    })?;
+    for (day, hour, events) in cells {
+        let slot = usize::try_from(day)
+            .ok()
+            .zip(usize::try_from(hour).ok())
+            .and_then(|(d, h)| heat.get_mut(d).and_then(|d| d.get_mut(h)));
+        if let Some(slot) = slot {
+            *slot = events;
+        }
+    }
+    Ok(heat)
+}
+
+/// The original records of the rows that name an event, pretty-printed, keyed by
+/// (event id, account).
+pub fn originals(
+    conn: &Connection,
+    rows: &[serde_json::Map<String, Value>],
+) -> Result<BTreeMap<(String, String), String>> {
+    let ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.get("event_id").and_then(Value::as_str))
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect();
+    let mut found = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT event_id, coalesce(recipient_account_id, ''), raw::VARCHAR FROM events
+         WHERE event_row IN (SELECT event_row FROM events WHERE event_id IN ({}))",
+        ids.join(", ")
+    ))?;
+    let mut result = stmt.query([])?;
+    while let Some(row) = result.next()? {
+        let (id, account, raw): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        found.insert((id, account), pretty_record(raw));
+    }
+    Ok(found)
+}
+
+/// A record as pretty JSON, cut at RAW_LIMIT.
+fn pretty_record(raw: String) -> String {
+    let pretty = serde_json::from_str::<Value>(&raw)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or(raw);
+    if pretty.len() <= RAW_LIMIT {
+        return pretty;
+    }
+    let mut cut = RAW_LIMIT;
+    while !pretty.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}\n… (record cut at {} KB; the whole record is in the case)",
+        &pretty[..cut],
+        RAW_LIMIT >> 10
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every branch of report_root_timeline's CASE lands in a category of
+    /// report_root_categories, and the categories come in rank order.
+    #[test]
+    fn every_root_event_has_a_category() {
+        let conn = crate::store::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TEMP VIEW root_activity AS SELECT * FROM (VALUES
+               (TIMESTAMP '2024-01-01 00:00:01', 'ConsoleLogin', 'Success', 'signin.amazonaws.com', NULL, false, 'a'),
+               (TIMESTAMP '2024-01-01 00:00:02', 'ConsoleLogin', 'Failure', 'signin.amazonaws.com', NULL, NULL, 'b'),
+               (TIMESTAMP '2024-01-01 00:00:03', 'CreateAccessKey', NULL, 'iam.amazonaws.com', false, true, 'c'),
+               (TIMESTAMP '2024-01-01 00:00:04', 'StopLogging', NULL, 'cloudtrail.amazonaws.com', NULL, false, 'd'),
+               (TIMESTAMP '2024-01-01 00:00:05', 'ListBuckets', NULL, 's3.amazonaws.com', true, false, 'e'),
+               (NULL, 'ListBuckets', NULL, 's3.amazonaws.com', true, false, 'f'))
+             AS t(event_time, event_name, console_login_result, event_source, read_only,
+                  long_term_key, event_id)",
+        )
+        .unwrap();
+        let (categories, events) = root_timeline(&conn).unwrap();
+        assert_eq!(
+            categories,
+            [
+                "sign-in ok",
+                "sign-in failed",
+                "IAM/credential change",
+                "logging change",
+                "other API call"
+            ]
+        );
+        let rows: Vec<usize> = events.iter().map(|e| e.row).collect();
+        assert_eq!(
+            rows,
+            [0, 1, 2, 3, 4],
+            "the event without a time is left out"
+        );
+        let keys: Vec<bool> = events.iter().map(|e| e.long_term_key).collect();
+        assert_eq!(keys, [false, false, true, false, false]);
+    }
+
+    #[test]
+    fn the_report_views_read_an_empty_case() {
+        let conn = crate::store::open_in_memory().unwrap();
+        assert!(events_per_day(&conn).unwrap().is_empty());
+        assert!(signins_by_type(&conn).unwrap().is_empty());
+        assert!(root_timeline(&conn).unwrap().1.is_empty());
+        assert!(top_source_ips(&conn).unwrap().is_empty());
+        assert_eq!(activity_heatmap(&conn).unwrap(), [[0; 24]; 7]);
+        for view in [
+            "report_root_events",
+            "report_credential_posture",
+            "report_sources",
+            "report_load_errors",
+        ] {
+            let table = table(&conn, view, 10).unwrap();
+            assert_eq!(table.total, 0);
+            assert!(!table.columns.is_empty());
+        }
+    }
+
+    #[test]
+    fn long_records_are_cut() {
+        let long = format!("{{\"a\": \"{}\"}}", "é".repeat(RAW_LIMIT));
+        let shown = pretty_record(long);
+        assert!(shown.ends_with("the whole record is in the case)"));
+        assert!(shown.len() < RAW_LIMIT + 100);
+        assert_eq!(pretty_record("not json".into()), "not json");
+    }
+}

@@ -1,0 +1,123 @@
+-- Views behind the HTML report (src/render), after views.sql: every chart and table of the
+-- report reads one of these with `SELECT * FROM report_…`, so what the report shows is defined
+-- here, and `rootlens query` shows the same rows. Ordered as the report shows them. They read
+-- `events` by name, so a run limited to a time window (--since/--until) limits them too.
+
+-- Events per day and account: the "events over time" chart.
+CREATE OR REPLACE VIEW report_events_per_day AS
+SELECT
+    event_time::DATE                    AS day,
+    coalesce(recipient_account_id, '?') AS account_id,
+    count(*)                            AS events
+FROM events
+WHERE event_time IS NOT NULL
+GROUP BY ALL
+ORDER BY day, account_id;
+
+-- Console sign-ins per user type by result and MFA use: the sign-ins chart.
+CREATE OR REPLACE VIEW report_signins_by_type AS
+SELECT
+    coalesce(user_type, 'unknown')                                                    AS user_type,
+    count(*) FILTER (WHERE result = 'Success' AND mfa_used_bool)                      AS success_mfa,
+    count(*) FILTER (WHERE result = 'Success' AND NOT coalesce(mfa_used_bool, false)) AS success_no_mfa,
+    count(*) FILTER (WHERE result IS DISTINCT FROM 'Success')                         AS failure
+FROM console_logins
+GROUP BY 1
+ORDER BY 1;
+
+-- The rows of the root activity chart, top row first. Always all drawn, so an empty row is
+-- visible evidence of absence. Every label report_root_timeline gives must be listed here.
+CREATE OR REPLACE VIEW report_root_categories AS
+SELECT * FROM (VALUES
+    (1, 'sign-in ok'),
+    (2, 'sign-in failed'),
+    (3, 'IAM/credential change'),
+    (4, 'logging change'),
+    (5, 'other API call')
+) AS c(rank, label);
+
+-- Each root user event with a time, in a category of report_root_categories (its rank), and
+-- whether a long-term access key (AKIA…) signed it: the root activity chart.
+CREATE OR REPLACE VIEW report_root_timeline AS
+WITH categorised AS (
+    SELECT
+        event_time,
+        CASE WHEN event_name = 'ConsoleLogin' AND console_login_result = 'Success' THEN 'sign-in ok'
+             WHEN event_name = 'ConsoleLogin' THEN 'sign-in failed'
+             WHEN event_source IN ('iam.amazonaws.com', 'sts.amazonaws.com', 'signin.amazonaws.com')
+                  AND NOT coalesce(read_only, false) THEN 'IAM/credential change'
+             WHEN event_source IN ('cloudtrail.amazonaws.com', 'guardduty.amazonaws.com', 'config.amazonaws.com')
+                  AND NOT coalesce(read_only, false) THEN 'logging change'
+             ELSE 'other API call' END   AS category,
+        coalesce(long_term_key, false) AS long_term_key,
+        event_id
+    FROM root_activity
+    WHERE event_time IS NOT NULL
+)
+SELECT e.event_time, e.category, c.rank, e.long_term_key, e.event_id
+FROM categorised e
+LEFT JOIN report_root_categories c ON c.label = e.category
+ORDER BY e.event_time, e.event_id;
+
+-- The root user's events as listed under the chart.
+CREATE OR REPLACE VIEW report_root_events AS
+SELECT
+    strftime(event_time, '%Y-%m-%d %H:%M:%S')            AS time,
+    account_id,
+    aws_region                                           AS region,
+    event_name,
+    coalesce(console_login_result, error_code, 'ok')     AS result,
+    source_ip,
+    access_key_id,
+    user_agent,
+    event_id
+FROM root_activity
+ORDER BY event_time, event_id;
+
+-- The 15 source IPs with the most events: the top source IPs chart.
+CREATE OR REPLACE VIEW report_top_source_ips AS
+SELECT source_ip, count(*) AS events
+FROM events
+WHERE source_ip IS NOT NULL
+GROUP BY 1
+ORDER BY 2 DESC, 1
+LIMIT 15;
+
+-- Events per weekday (0 = Monday) and hour of the day (UTC): the heatmap.
+CREATE OR REPLACE VIEW report_activity_heatmap AS
+SELECT
+    isodow(event_time) - 1 AS weekday,
+    hour(event_time)       AS hour,
+    count(*)               AS events
+FROM events
+WHERE event_time IS NOT NULL
+GROUP BY ALL
+ORDER BY ALL;
+
+-- The latest credential report of each account, root first: the credential posture table.
+CREATE OR REPLACE VIEW report_credential_posture AS
+SELECT
+    account_id,
+    strftime(report_time, '%Y-%m-%d %H:%M')               AS report_time,
+    "user",
+    password_enabled                                     AS password,
+    mfa_active                                           AS mfa,
+    strftime(password_last_used, '%Y-%m-%d')              AS password_last_used,
+    access_key_1_active                                  AS key_1,
+    strftime(access_key_1_last_used_date, '%Y-%m-%d')     AS key_1_last_used,
+    access_key_2_active                                  AS key_2,
+    strftime(access_key_2_last_used_date, '%Y-%m-%d')     AS key_2_last_used
+FROM latest_credential_report
+ORDER BY account_id, "user" = '<root_account>' DESC, "user";
+
+-- Every input file with its SHA-256: the evidence appendix.
+CREATE OR REPLACE VIEW report_sources AS
+SELECT path, size, kind, status, events, sha256, reason
+FROM sources
+ORDER BY source_id;
+
+-- Every record that could not be loaded: the evidence appendix.
+CREATE OR REPLACE VIEW report_load_errors AS
+SELECT path, position, cause, snippet
+FROM load_errors
+ORDER BY source_id, position;
