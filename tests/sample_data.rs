@@ -188,9 +188,27 @@ fn sample_findings_match_the_snapshot() {
         );
     }
     let want = want.expect("snapshot missing: run once with UPDATE_SNAPSHOTS=1 and review it");
-    assert_eq!(
-        got, want,
-        "findings differ from tests/snapshots/sample-findings.txt (after an intended change: \
-         UPDATE_SNAPSHOTS=1, then review the diff)"
-    );
+    if got != want {
+        // Only the lines that differ: a whole snapshot in a message hides the change.
+        let (got_lines, want_lines): (Vec<&str>, Vec<&str>) =
+            (got.lines().collect(), want.lines().collect());
+        let mut diff: Vec<String> = want_lines
+            .iter()
+            .filter(|line| !got_lines.contains(line))
+            .map(|line| format!("- {line}"))
+            .chain(
+                got_lines
+                    .iter()
+                    .filter(|line| !want_lines.contains(line))
+                    .map(|line| format!("+ {line}")),
+            )
+            .collect();
+        // By investigation id; stable, so `-` stays before `+`.
+        diff.sort_by_key(|line| line[2..].split(' ').next().unwrap_or("").to_string());
+        panic!(
+            "findings differ from tests/snapshots/sample-findings.txt (- snapshot, + now; after \
+             an intended change: UPDATE_SNAPSHOTS=1, then review the diff):\n{}",
+            diff.join("\n")
+        );
+    }
 }
