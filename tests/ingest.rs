@@ -464,7 +464,7 @@ fn large_tree(root: &Path, files: usize, per_file: usize) {
     }
 }
 
-const KILL_FILES: usize = 300;
+const KILL_FILES: usize = 150;
 const KILL_EVENTS_PER_FILE: usize = 400;
 /// Kill attempts before the test gives up on landing a kill in the middle of a run.
 const KILL_ATTEMPTS: usize = 8;
