@@ -12,6 +12,14 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/investigations")
 }
 
+/// A fixture path as the reader finds it: relative to the repository.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 fn built_in_ids() -> Vec<String> {
     let output = rootlens().args(["queries", "list"]).output().unwrap();
     assert!(output.status.success());
@@ -130,14 +138,14 @@ fn check_fixture(id: &str) -> Vec<String> {
     if !fires.is_dir() || !quiet.is_dir() {
         return vec![format!(
             "{}: has no fires/ and quiet/ fixtures",
-            root.display()
+            shown(&root)
         )];
     }
     match run_on(&fires, id) {
-        Err(e) => problems.push(format!("{}: {e}", fires.display())),
+        Err(e) => problems.push(format!("{}: {e}", shown(&fires))),
         Ok(fired) => {
             if fired["row_count"].as_u64().unwrap() == 0 {
-                problems.push(format!("{}: {id} did not fire", fires.display()));
+                problems.push(format!("{}: {id} did not fire", shown(&fires)));
             }
             if let Ok(expect) = std::fs::read_to_string(root.join("expect.txt")) {
                 let rows = fired["rows"].to_string();
@@ -145,7 +153,7 @@ fn check_fixture(id: &str) -> Vec<String> {
                     if !rows.contains(needle) {
                         problems.push(format!(
                             "{}: findings lack {needle:?} (expect.txt): {rows}",
-                            fires.display()
+                            shown(&fires)
                         ));
                     }
                 }
@@ -153,12 +161,12 @@ fn check_fixture(id: &str) -> Vec<String> {
         }
     }
     match run_on(&quiet, id) {
-        Err(e) => problems.push(format!("{}: {e}", quiet.display())),
+        Err(e) => problems.push(format!("{}: {e}", shown(&quiet))),
         Ok(calm) => {
             if calm["row_count"] != 0 {
                 problems.push(format!(
                     "{}: {id} fired on its look-alikes: {}",
-                    quiet.display(),
+                    shown(&quiet),
                     calm["rows"]
                 ));
             }
@@ -195,14 +203,14 @@ fn every_investigation_fires_on_its_fixtures_and_stays_quiet_on_look_alikes() {
         if !ids.contains(&name) {
             problems.push(format!(
                 "{}: no built-in investigation has this id",
-                fixtures().join(name).display()
+                shown(&fixtures().join(name))
             ));
         }
     }
     problems.sort();
     assert!(
         problems.is_empty(),
-        "{} problem(s) in {} fixture folders:\n{}",
+        "{} problem(s) in the fixtures of {} investigations:\n{}",
         problems.len(),
         ids.len(),
         problems.join("\n")
