@@ -497,6 +497,7 @@ fn case_contents(db: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     )
 }
 
+#[cfg(unix)]
 #[test]
 fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_it() {
     use std::os::unix::process::ExitStatusExt;

@@ -121,6 +121,15 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
     has("credential-use-without-cloudtrail", "svc-backup");
 
     let quiet = run_all(&db, &["--until", "2024-05-27"]);
+    // An investigation that failed would look quiet too.
+    let failed: Vec<_> = quiet["investigations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "error")
+        .map(|f| format!("{}: {}", f["id"], f["error"]))
+        .collect();
+    assert!(failed.is_empty(), "failed in the quiet weeks: {failed:?}");
     let loud: Vec<_> = quiet["investigations"]
         .as_array()
         .unwrap()
