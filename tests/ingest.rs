@@ -464,40 +464,116 @@ fn large_tree(root: &Path, files: usize, per_file: usize) {
     }
 }
 
+const KILL_FILES: usize = 150;
+const KILL_EVENTS_PER_FILE: usize = 400;
+/// Kill attempts before the test gives up on landing a kill in the middle of a run.
+const KILL_ATTEMPTS: usize = 8;
+
+/// `rootlens ingest` committing after every file, as a child process.
+fn ingest_committing_every_file(db: &Path, export: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rootlens"));
+    cmd.env_clear()
+        .args(["ingest", "--quiet", "--commit-every", "1", "--db"])
+        .arg(db)
+        .arg(export)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd
+}
+
+/// What a case holds, for comparing two cases of the same inputs: every file with its status
+/// and counts, and every stored event.
+fn case_contents(db: &Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    (
+        sql(
+            db,
+            "SELECT path, sha256, kind, status, events, duplicates FROM sources ORDER BY path",
+        ),
+        sql(
+            db,
+            "SELECT recipient_account_id, event_id, source_id IS NOT NULL, record_index \
+             FROM events ORDER BY event_id",
+        ),
+    )
+}
+
+#[cfg(unix)]
 #[test]
 fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_it() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Instant;
+
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("export");
-    large_tree(&export, 300, 400);
-    let db = dir.path().join("case.duckdb");
+    large_tree(&export, KILL_FILES, KILL_EVENTS_PER_FILE);
+    let (files, total) = (
+        KILL_FILES as u64,
+        (KILL_FILES * KILL_EVENTS_PER_FILE) as u64,
+    );
 
-    // Commit after every file so that a kill lands between and within committed files.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rootlens"))
-        .args(["ingest", "--quiet", "--commit-every", "1", "--db"])
-        .arg(&db)
-        .arg(&export)
-        .spawn()
+    // A clean ingest, uninterrupted: the reference, and how long a whole run takes.
+    let clean = dir.path().join("clean.duckdb");
+    let started = Instant::now();
+    let status = ingest_committing_every_file(&clean, &export)
+        .status()
         .unwrap();
-    // Kill as soon as some files are committed (or after a while at the latest).
-    for _ in 0..200 {
-        std::thread::sleep(Duration::from_millis(25));
-        let wal = dir.path().join("case.duckdb.wal");
-        if std::fs::metadata(&wal)
-            .map(|m| m.len() > 1 << 20)
-            .unwrap_or(false)
-        {
+    let whole_run = started.elapsed();
+    assert!(status.success(), "the clean ingest failed: {status}");
+    assert_eq!(
+        scalar(&clean, "SELECT count(*) FROM events"),
+        total.to_string()
+    );
+    assert_eq!(
+        scalar(&clean, "SELECT count(*) FROM sources"),
+        files.to_string()
+    );
+    assert_eq!(scalar(&clean, "SELECT count(*) FROM duplicate_events"), "0");
+
+    // Kill (SIGKILL) a run at a delay within the clean run's duration, bisecting until the kill
+    // lands after the first commit and before the last: some files committed, not all.
+    let (mut early, mut late) = (Duration::ZERO, whole_run);
+    let mut tries = Vec::new();
+    let mut landed = None;
+    for attempt in 1..=KILL_ATTEMPTS {
+        let delay = (early + late) / 2;
+        let db = dir.path().join(format!("killed-{attempt}.duckdb"));
+        let mut child = ingest_committing_every_file(&db, &export).spawn().unwrap();
+        std::thread::sleep(delay);
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        let killed = status.signal() == Some(9);
+        let committed: u64 = if db.exists() {
+            scalar(&db, "SELECT count(*) FROM sources").parse().unwrap()
+        } else {
+            0
+        };
+        tries.push(format!(
+            "attempt {attempt}: kill after {delay:?} ({}), {committed} of {files} files committed",
+            if killed { "killed" } else { "had exited" }
+        ));
+        if killed && committed > 0 && committed < files {
+            landed = Some((db, committed));
             break;
         }
+        if committed == 0 {
+            early = delay;
+        } else {
+            late = delay;
+        }
     }
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
-
-    // The case opens, and every file on record is complete.
-    let loaded: u64 = scalar(&db, "SELECT count(*) FROM sources").parse().unwrap();
-    assert!(
-        loaded < 300,
-        "the kill came too late to test anything ({loaded} files)"
+    eprintln!(
+        "kill timing (clean run {whole_run:?}):\n{}",
+        tries.join("\n")
     );
+    let Some((db, committed)) = landed else {
+        panic!(
+            "no kill landed between the first and the last commit in {KILL_ATTEMPTS} attempts \
+             (clean run {whole_run:?}):\n{}",
+            tries.join("\n")
+        );
+    };
+
+    // The case opens, and every file on record is complete: all of its events, no more.
     assert_eq!(
         scalar(
             &db,
@@ -506,18 +582,75 @@ fn killing_ingest_leaves_a_usable_case_without_half_files_and_a_rerun_completes_
         "true"
     );
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM (SELECT source_id FROM events GROUP BY source_id HAVING count(*) <> 400)"),
+        sql(&db, "SELECT DISTINCT status, events FROM sources"),
+        [["loaded".to_string(), KILL_EVENTS_PER_FILE.to_string()]]
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            &format!(
+                "SELECT count(*) FROM (SELECT source_id FROM events GROUP BY source_id \
+                 HAVING count(*) <> {KILL_EVENTS_PER_FILE})"
+            )
+        ),
+        "0"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM events WHERE source_id NOT IN (SELECT source_id FROM sources)"
+        ),
         "0"
     );
 
-    rootlens()
-        .args(["ingest", "--quiet", "--db"])
+    // Running again loads exactly the files the kill lost, and the case equals the clean one.
+    let rerun = rootlens()
+        .args(["ingest", "--db"])
         .arg(&db)
         .arg(&export)
-        .assert()
-        .code(0);
-    assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "120000");
-    assert_eq!(scalar(&db, "SELECT count(*) FROM sources"), "300");
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&rerun.stderr);
+    assert_eq!(rerun.status.code(), Some(0), "{stderr}");
+    let rest = files - committed;
+    assert!(
+        stderr.contains(&format!(
+            "files: {rest} loaded, 0 partial, 0 failed, 0 skipped, {committed} already in the case"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "events: {} added, 0 duplicate",
+            rest * KILL_EVENTS_PER_FILE as u64
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM events"),
+        total.to_string()
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(DISTINCT (recipient_account_id, event_id)) FROM events"
+        ),
+        total.to_string()
+    );
+    assert_eq!(scalar(&db, "SELECT count(*) FROM duplicate_events"), "0");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM load_errors"), "0");
+    let (want_sources, want_events) = case_contents(&clean);
+    let (got_sources, got_events) = case_contents(&db);
+    assert_eq!(
+        got_sources, want_sources,
+        "files differ from a clean ingest"
+    );
+    assert!(
+        got_events == want_events,
+        "events differ from a clean ingest ({} against {})",
+        got_events.len(),
+        want_events.len()
+    );
 }
 
 #[test]

@@ -12,6 +12,14 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/investigations")
 }
 
+/// A fixture path as the reader finds it: relative to the repository.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 fn built_in_ids() -> Vec<String> {
     let output = rootlens().args(["queries", "list"]).output().unwrap();
     assert!(output.status.success());
@@ -67,8 +75,9 @@ fn geo_args(fixture: &Path, dir: &Path) -> Vec<std::ffi::OsString> {
     ]
 }
 
-/// Ingests `inputs` into a new case and runs one investigation; returns its finding.
-fn run_on(inputs: &Path, id: &str) -> serde_json::Value {
+/// Ingests `inputs` into a new case and runs one investigation; returns its finding, or what
+/// went wrong.
+fn run_on(inputs: &Path, id: &str) -> Result<serde_json::Value, String> {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("case.duckdb");
     let geo = geo_args(inputs.parent().unwrap(), dir.path());
@@ -79,13 +88,13 @@ fn run_on(inputs: &Path, id: &str) -> serde_json::Value {
         .arg(inputs)
         .output()
         .unwrap();
-    assert_eq!(
-        ingest.status.code(),
-        Some(0),
-        "{id}: fixtures in {} did not ingest cleanly: {}",
-        inputs.display(),
-        String::from_utf8_lossy(&ingest.stderr)
-    );
+    if ingest.status.code() != Some(0) {
+        return Err(format!(
+            "did not ingest cleanly (exit {:?}): {}",
+            ingest.status.code(),
+            String::from_utf8_lossy(&ingest.stderr).trim()
+        ));
+    }
     let findings = dir.path().join("findings.json");
     let run = rootlens()
         .args(["run", "--only", id, "--db"])
@@ -94,12 +103,13 @@ fn run_on(inputs: &Path, id: &str) -> serde_json::Value {
         .arg(&findings)
         .output()
         .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{id}: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    if run.status.code() != Some(0) {
+        return Err(format!(
+            "`run --only {id}` exited {:?}: {}",
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr).trim()
+        ));
+    }
     let all: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&findings).unwrap()).unwrap();
     let finding = all["investigations"]
@@ -107,47 +117,103 @@ fn run_on(inputs: &Path, id: &str) -> serde_json::Value {
         .unwrap()
         .iter()
         .find(|f| f["id"] == id)
-        .unwrap_or_else(|| panic!("{id} missing from findings"))
+        .ok_or_else(|| format!("{id} missing from findings"))?
         .clone();
-    assert_eq!(finding["status"], "ok", "{id}: {}", finding["error"]);
-    finding
+    if finding["status"] != "ok" {
+        return Err(format!(
+            "status {} (not ok): {}",
+            finding["status"], finding["error"]
+        ));
+    }
+    Ok(finding)
 }
 
+/// Checks one investigation against tests/fixtures/investigations/<id>/: every problem found,
+/// each prefixed with the folder it concerns.
+fn check_fixture(id: &str) -> Vec<String> {
+    let root = fixtures().join(id);
+    let mut problems = Vec::new();
+    let fires = root.join("fires");
+    let quiet = root.join("quiet");
+    if !fires.is_dir() || !quiet.is_dir() {
+        return vec![format!(
+            "{}: has no fires/ and quiet/ fixtures",
+            shown(&root)
+        )];
+    }
+    match run_on(&fires, id) {
+        Err(e) => problems.push(format!("{}: {e}", shown(&fires))),
+        Ok(fired) => {
+            if fired["row_count"].as_u64().unwrap() == 0 {
+                problems.push(format!("{}: {id} did not fire", shown(&fires)));
+            }
+            if let Ok(expect) = std::fs::read_to_string(root.join("expect.txt")) {
+                let rows = fired["rows"].to_string();
+                for needle in expect.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                    if !rows.contains(needle) {
+                        problems.push(format!(
+                            "{}: findings lack {needle:?} (expect.txt): {rows}",
+                            shown(&fires)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    match run_on(&quiet, id) {
+        Err(e) => problems.push(format!("{}: {e}", shown(&quiet))),
+        Ok(calm) => {
+            if calm["row_count"] != 0 {
+                problems.push(format!(
+                    "{}: {id} fired on its look-alikes: {}",
+                    shown(&quiet),
+                    calm["rows"]
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Every fixture folder is checked, a few at a time, and the test fails listing every folder that
+/// failed (not just the first).
 #[test]
 fn every_investigation_fires_on_its_fixtures_and_stays_quiet_on_look_alikes() {
     let ids = built_in_ids();
     assert!(ids.len() >= 30, "only {} investigations", ids.len());
-    let mut missing = Vec::new();
-    for id in &ids {
-        let root = fixtures().join(id);
-        if !root.join("fires").is_dir() || !root.join("quiet").is_dir() {
-            missing.push(id.clone());
-            continue;
+
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let problems = std::sync::Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(id) = ids.get(i) else { break };
+                let found = check_fixture(id);
+                problems.lock().unwrap().extend(found);
+            });
         }
-        let fired = run_on(&root.join("fires"), id);
-        assert!(
-            fired["row_count"].as_u64().unwrap() > 0,
-            "{id} did not fire on its fixtures"
-        );
-        if let Ok(expect) = std::fs::read_to_string(root.join("expect.txt")) {
-            let rows = fired["rows"].to_string();
-            for needle in expect.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                assert!(
-                    rows.contains(needle),
-                    "{id}: findings lack {needle:?}: {rows}"
-                );
-            }
+    });
+    let mut problems = problems.into_inner().unwrap();
+
+    // A fixture folder no investigation owns (renamed or removed) tests nothing.
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !ids.contains(&name) {
+            problems.push(format!(
+                "{}: no built-in investigation has this id",
+                shown(&fixtures().join(name))
+            ));
         }
-        let quiet = run_on(&root.join("quiet"), id);
-        assert_eq!(
-            quiet["row_count"], 0,
-            "{id} fired on its look-alikes: {}",
-            quiet["rows"]
-        );
     }
+    problems.sort();
     assert!(
-        missing.is_empty(),
-        "investigations without fires/ and quiet/ fixtures: {missing:?}"
+        problems.is_empty(),
+        "{} problem(s) in the fixtures of {} investigations:\n{}",
+        problems.len(),
+        ids.len(),
+        problems.join("\n")
     );
 }
 

@@ -1,32 +1,75 @@
-//! The main job and the report, checked as a reader would: in a real headless Chromium (no
+//! The main job and the report, checked as a reader would: in a real headless browser (no
 //! console errors, no network requests, hostile strings inert) and as a PDF (pdftotext).
-//! CI installs chromium and poppler-utils; elsewhere the browser tests say they were skipped.
+//! The browser is found as the product finds it (`$ROOTLENS_CHROME`, then Chromium or Chrome on
+//! PATH). CI installs chromium and poppler-utils, and there a missing tool fails the test;
+//! elsewhere a browser test without its tools says it was skipped, on the terminal and in the
+//! skip log that .ci/run summarises.
 
 mod common;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
+use rootlens::render::pdf::find_browser;
 use serde_json::json;
 
 fn sample_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
 }
 
-/// A tool the browser tests need, or None (a failure in CI, where it must be installed).
-fn tool(name: &str) -> Option<PathBuf> {
+/// Where skipped tests are listed, one `test: reason` a line: `$ROOTLENS_SKIP_LOG`, else
+/// `skipped-tests.txt` in Cargo's temporary folder for integration tests.
+fn skip_log() -> PathBuf {
+    std::env::var_os("ROOTLENS_SKIP_LOG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests.txt"))
+}
+
+/// A test that cannot run here: a failure under CI (which installs every tool), otherwise a
+/// line on the terminal (not captured by the test harness) and in the skip log.
+fn skip(test: &str, reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: {reason}; CI must install it (.ci/run)"
+    );
+    let line = format!("{test}: {reason}");
+    // Straight to stderr: the harness captures only print!/eprint!, so this shows on success.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {line}");
+    let log = skip_log();
+    if let Some(parent) = log.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .unwrap_or_else(|e| panic!("cannot append to the skip log {}: {e}", log.display()));
+    writeln!(file, "{line}").unwrap();
+}
+
+/// The browser the product would use for `--pdf`, or None (the test is skipped, see `skip`).
+fn browser(test: &str) -> Option<PathBuf> {
+    let found = find_browser();
+    if found.is_none() {
+        skip(
+            test,
+            "no Chromium or Chrome on PATH and ROOTLENS_CHROME is not set",
+        );
+    }
+    found
+}
+
+/// A program on PATH the browser tests need, or None (the test is skipped, see `skip`).
+fn tool(test: &str, name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|dir| dir.join(name))
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} must be installed in CI (.ci/run)"
-        );
-        eprintln!("SKIPPED: {name} is not installed");
+        skip(test, &format!("{name} is not installed"));
     }
     found
 }
@@ -34,15 +77,19 @@ fn tool(name: &str) -> Option<PathBuf> {
 /// `rootlens investigate sample-data --out DIR`, once per test.
 fn investigate(dir: &Path, extra: &[&str]) -> (PathBuf, String) {
     let out = dir.join("case-sample");
-    let output = rootlens()
+    let mut command = rootlens();
+    command
         .arg("investigate")
         .arg(sample_data())
         .arg("--out")
         .arg(&out)
         .args(extra)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    // The product looks for a browser as `find_browser` does in the tests.
+    if let Some(chrome) = std::env::var_os("ROOTLENS_CHROME") {
+        command.env("ROOTLENS_CHROME", chrome);
+    }
+    let output = command.output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
         output.status.code(),
@@ -53,8 +100,8 @@ fn investigate(dir: &Path, extra: &[&str]) -> (PathBuf, String) {
     (out, stdout)
 }
 
-fn headless(chromium: &Path, profile: &Path) -> Command {
-    let mut cmd = Command::new(chromium);
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut cmd = Command::new(browser);
     cmd.args([
         "--headless",
         "--no-sandbox",
@@ -171,11 +218,11 @@ fn hostile_strings_are_escaped_and_stay_inert_in_a_browser() {
         assert!(!html.contains(raw), "{raw} reached the HTML unescaped");
     }
 
-    let Some(chromium) = tool("chromium") else {
+    let Some(browser) = browser("hostile_strings_are_escaped_and_stay_inert_in_a_browser") else {
         return;
     };
     let profile = tempfile::tempdir().unwrap();
-    let output = headless(&chromium, profile.path())
+    let output = headless(&browser, profile.path())
         .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
         .arg(format!("file://{}", out.join("report.html").display()))
         .output()
@@ -213,9 +260,9 @@ fn assert_no_console_errors(log: &str) {
     );
 }
 
-fn dump_dom(chromium: &Path, page: &Path) -> (String, String) {
+fn dump_dom(browser: &Path, page: &Path) -> (String, String) {
     let profile = tempfile::tempdir().unwrap();
-    let output = headless(chromium, profile.path())
+    let output = headless(browser, profile.path())
         .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
         .arg(format!("file://{}", page.display()))
         .output()
@@ -228,7 +275,8 @@ fn dump_dom(chromium: &Path, page: &Path) -> (String, String) {
 
 #[test]
 fn the_console_check_catches_script_errors_and_blocked_requests() {
-    let Some(chromium) = tool("chromium") else {
+    let Some(browser) = browser("the_console_check_catches_script_errors_and_blocked_requests")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -241,7 +289,7 @@ fn the_console_check_catches_script_errors_and_blocked_requests() {
             name,
             format!("<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'\"></head><body>{body}</body></html>").as_bytes(),
         );
-        let (_, log) = dump_dom(&chromium, &page);
+        let (_, log) = dump_dom(&browser, &page);
         let caught = std::panic::catch_unwind(|| assert_no_console_errors(&log));
         assert!(
             caught.is_err(),
@@ -254,11 +302,11 @@ fn the_console_check_catches_script_errors_and_blocked_requests() {
 fn the_sample_report_loads_without_errors_or_requests() {
     let dir = tempfile::tempdir().unwrap();
     let (out, _) = investigate(dir.path(), &["--quiet"]);
-    let Some(chromium) = tool("chromium") else {
+    let Some(browser) = browser("the_sample_report_loads_without_errors_or_requests") else {
         return;
     };
     let profile = tempfile::tempdir().unwrap();
-    let output = headless(&chromium, profile.path())
+    let output = headless(&browser, profile.path())
         .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
         .arg(format!("file://{}", out.join("report.html").display()))
         .output()
@@ -271,8 +319,9 @@ fn the_sample_report_loads_without_errors_or_requests() {
 #[test]
 fn the_pdf_has_every_section() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(_) = tool("chromium") else { return };
-    let Some(pdftotext) = tool("pdftotext") else {
+    let test = "the_pdf_has_every_section";
+    let Some(_) = browser(test) else { return };
+    let Some(pdftotext) = tool(test, "pdftotext") else {
         return;
     };
     let (out, stdout) = investigate(dir.path(), &["--quiet", "--pdf"]);

@@ -1,6 +1,7 @@
 //! The shipped sample-data: every input loads, every planted step of the incident is reported
 //! (ground truth in sample-data/README.md), the quiet weeks stay quiet, and the findings match
-//! the committed snapshot (refresh it with UPDATE_SNAPSHOTS=1 after an intended change).
+//! the committed snapshot (refresh it with UPDATE_SNAPSHOTS=1 after an intended change; never in
+//! CI, where the variable makes the test fail).
 
 mod common;
 
@@ -120,6 +121,15 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
     has("credential-use-without-cloudtrail", "svc-backup");
 
     let quiet = run_all(&db, &["--until", "2024-05-27"]);
+    // An investigation that failed would look quiet too.
+    let failed: Vec<_> = quiet["investigations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "error")
+        .map(|f| format!("{}: {}", f["id"], f["error"]))
+        .collect();
+    assert!(failed.is_empty(), "failed in the quiet weeks: {failed:?}");
     let loud: Vec<_> = quiet["investigations"]
         .as_array()
         .unwrap()
@@ -134,7 +144,8 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
     );
 }
 
-/// One line per investigation: id, severity, row count and the event ids it reports.
+/// One line per investigation: id, severity, status (ok, error or skipped: a skipped
+/// investigation must not pass for a quiet one), row count and the event ids it reports.
 fn snapshot(all: &Value) -> String {
     let mut lines = Vec::new();
     for f in all["investigations"].as_array().unwrap() {
@@ -151,9 +162,10 @@ fn snapshot(all: &Value) -> String {
             }
         }
         lines.push(format!(
-            "{} {} rows={} {}",
+            "{} {} {} rows={} {}",
             f["id"].as_str().unwrap(),
             f["severity"].as_str().unwrap(),
+            f["status"].as_str().expect("every finding has a status"),
             f["row_count"],
             ids.join(",")
         ));
@@ -164,18 +176,48 @@ fn snapshot(all: &Value) -> String {
 
 #[test]
 fn sample_findings_match_the_snapshot() {
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    assert!(
+        !(update && std::env::var_os("CI").is_some()),
+        "UPDATE_SNAPSHOTS is set under CI: a snapshot is refreshed on a workstation and the \
+         diff reviewed, never rewritten by the run that is meant to check it"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = ingest_sample(dir.path());
     let got = snapshot(&run_all(&db, &[]));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/sample-findings.txt");
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+    let want = std::fs::read_to_string(&path).ok();
+    if update && want.as_deref() != Some(got.as_str()) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &got).unwrap();
+        panic!(
+            "UPDATE_SNAPSHOTS: rewrote {}; review the diff (git diff tests/snapshots) and run \
+             again without UPDATE_SNAPSHOTS",
+            path.display()
+        );
     }
-    let want =
-        std::fs::read_to_string(&path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
-    assert_eq!(
-        got, want,
-        "findings differ from tests/snapshots/sample-findings.txt"
-    );
+    let want = want.expect("snapshot missing: run once with UPDATE_SNAPSHOTS=1 and review it");
+    if got != want {
+        // Only the lines that differ: a whole snapshot in a message hides the change.
+        let (got_lines, want_lines): (Vec<&str>, Vec<&str>) =
+            (got.lines().collect(), want.lines().collect());
+        let mut diff: Vec<String> = want_lines
+            .iter()
+            .filter(|line| !got_lines.contains(line))
+            .map(|line| format!("- {line}"))
+            .chain(
+                got_lines
+                    .iter()
+                    .filter(|line| !want_lines.contains(line))
+                    .map(|line| format!("+ {line}")),
+            )
+            .collect();
+        // By investigation id; stable, so `-` stays before `+`.
+        diff.sort_by_key(|line| line[2..].split(' ').next().unwrap_or("").to_string());
+        panic!(
+            "findings differ from tests/snapshots/sample-findings.txt (- snapshot, + now; after \
+             an intended change: UPDATE_SNAPSHOTS=1, then review the diff):\n{}",
+            diff.join("\n")
+        );
+    }
 }

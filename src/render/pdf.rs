@@ -15,9 +15,10 @@ const CANDIDATES: [&str; 5] = [
     "chrome",
 ];
 
-/// The first headless-capable browser found on PATH (or named by `$ROOTLENS_CHROME`).
+/// The browser `--pdf` uses: the one `$ROOTLENS_CHROME` names (when set and not empty), else the
+/// first of Chromium or Chrome found on PATH. Public so the browser tests find the same one.
 pub fn find_browser() -> Option<PathBuf> {
-    if let Some(explicit) = std::env::var_os("ROOTLENS_CHROME") {
+    if let Some(explicit) = std::env::var_os("ROOTLENS_CHROME").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(explicit));
     }
     let path = std::env::var_os("PATH")?;
