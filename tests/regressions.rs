@@ -6,6 +6,14 @@ use std::path::{Path, PathBuf};
 
 use common::{event, gzip, records, rootlens, s3_key, scalar, write, PROD};
 
+/// A temporary folder holding `export/` with one CloudTrail file of one event.
+fn export_with_one_event() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    one_good_file(&export);
+    (dir, export)
+}
+
 fn one_good_file(export: &Path) -> PathBuf {
     write(
         export,
@@ -19,24 +27,36 @@ fn one_good_file(export: &Path) -> PathBuf {
     )
 }
 
-fn ingest(db: &Path, inputs: &[&Path]) -> (Option<i32>, String) {
-    let output = rootlens()
-        .args(["ingest", "--db"])
-        .arg(db)
-        .args(inputs)
-        .output()
-        .unwrap();
+/// Runs rootlens; its exit code and stderr.
+fn run(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+    let output = rootlens().args(args).output().unwrap();
     (
         output.status.code(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
 
+fn ingest(db: &Path, inputs: &[&Path]) -> (Option<i32>, String) {
+    let mut args = vec!["ingest".as_ref(), "--db".as_ref(), db.as_os_str()];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    run(&args)
+}
+
+/// `investigate EXPORT --out OUT EXTRA…`.
+fn investigate(export: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec![
+        "investigate".as_ref(),
+        export.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    run(&args)
+}
+
 #[test]
 fn files_discovery_cannot_read_are_recorded_in_sources_and_load_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("export");
-    one_good_file(&export);
+    let (dir, export) = export_with_one_event();
     // A dangling link: discovery cannot read what it points to (root reads every mode, so a
     // permission bit would not do).
     let link = export.join("gone.json");
@@ -90,9 +110,7 @@ fn files_discovery_cannot_read_are_recorded_in_sources_and_load_errors() {
 
 #[test]
 fn a_digest_that_does_not_parse_is_a_load_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("export");
-    one_good_file(&export);
+    let (dir, export) = export_with_one_event();
     let digest_dir = format!("AWSLogs/{PROD}/CloudTrail-Digest/us-east-1/2024/05/01");
     // A digest whose start time is a number: it used to become a row of empty fields.
     write(
@@ -183,21 +201,15 @@ fn help_lists_every_exit_code() {
 #[test]
 fn investigate_honours_the_ingest_settings() {
     // `investigate` used to build its own ingest options and drop --max-decompressed-mb.
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("export");
-    one_good_file(&export);
+    let (dir, export) = export_with_one_event();
     write(&export, "bomb.json.gz", &gzip(&vec![b' '; 3 << 20]));
     let out = dir.path().join("case");
-    let output = rootlens()
-        .arg("investigate")
-        .arg(&export)
-        .arg("--out")
-        .arg(&out)
-        .args(["--max-decompressed-mb", "1", "--threads", "1", "--quiet"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let (code, stderr) = investigate(
+        &export,
+        &out,
+        &["--max-decompressed-mb", "1", "--threads", "1", "--quiet"],
+    );
+    assert_eq!(code, Some(3), "{stderr}");
     let db = out.join("case.duckdb");
     let cause = scalar(
         &db,
@@ -211,24 +223,10 @@ fn investigate_honours_the_ingest_settings() {
 
 #[test]
 fn investigate_honours_the_run_selection() {
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("export");
-    one_good_file(&export);
+    let (dir, export) = export_with_one_event();
     let out = dir.path().join("case");
-    let output = rootlens()
-        .arg("investigate")
-        .arg(&export)
-        .arg("--out")
-        .arg(&out)
-        .args(["--only", "root", "--quiet"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (code, stderr) = investigate(&export, &out, &["--only", "root", "--quiet"]);
+    assert_eq!(code, Some(0), "{stderr}");
     let findings: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("findings.json")).unwrap()).unwrap();
     let categories: Vec<&str> = findings["investigations"]
@@ -243,9 +241,7 @@ fn investigate_honours_the_run_selection() {
 
 #[test]
 fn an_empty_time_window_is_a_usage_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("export");
-    one_good_file(&export);
+    let (dir, export) = export_with_one_event();
     let db = dir.path().join("case.duckdb");
     ingest(&db, &[&export]);
     let output = rootlens()

@@ -347,6 +347,21 @@ fn the_pdf_has_every_section() {
     );
 }
 
+/// `rootlens report` of the case in `out` with a team's templates folder; the HTML it wrote.
+fn report_with_templates(out: &Path, templates: &Path) -> String {
+    let html = out.join("team.html");
+    rootlens()
+        .args(["report", "--db"])
+        .arg(out.join("case.duckdb"))
+        .arg("--templates")
+        .arg(templates)
+        .arg("--out")
+        .arg(&html)
+        .assert()
+        .code(0);
+    std::fs::read_to_string(&html).unwrap()
+}
+
 #[test]
 fn report_of_an_existing_case_with_a_team_template() {
     let dir = tempfile::tempdir().unwrap();
@@ -357,17 +372,7 @@ fn report_of_an_existing_case_with_a_team_template() {
         "report.html",
         b"<p>Team layout for {{ case_name }}: {{ verdict.level }}</p>{% for f in findings %}<i>{{ f.finding.title }}</i>{% endfor %}",
     );
-    let html = dir.path().join("team.html");
-    rootlens()
-        .args(["report", "--db"])
-        .arg(out.join("case.duckdb"))
-        .arg("--templates")
-        .arg(&templates)
-        .arg("--out")
-        .arg(&html)
-        .assert()
-        .code(0);
-    let text = std::fs::read_to_string(&html).unwrap();
+    let text = report_with_templates(&out, &templates);
     assert!(
         text.starts_with("<p>Team layout for case-sample: critical</p>"),
         "{text}"
@@ -411,17 +416,7 @@ fn a_team_template_replaces_one_block_and_keeps_the_rest() {
 </section>{% endblock findings %}
 {% block appendix %}{{ super() }}<p>Reviewed by the {{ "<b>on-call</b>" }} team.</p>{% endblock appendix %}"#,
     );
-    let html = dir.path().join("team.html");
-    rootlens()
-        .args(["report", "--db"])
-        .arg(out.join("case.duckdb"))
-        .arg("--templates")
-        .arg(&templates)
-        .arg("--out")
-        .arg(&html)
-        .assert()
-        .code(0);
-    let text = std::fs::read_to_string(&html).unwrap();
+    let text = report_with_templates(&out, &templates);
     // The replaced block.
     assert!(text.contains("<h2>Team findings</h2>"), "{text}");
     assert!(text.contains("<p class=\"team\">Root console sign-in without MFA ("));
