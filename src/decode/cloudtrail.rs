@@ -12,12 +12,13 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use super::json_stream::{describe_byte, JsonStream, StreamError};
+use super::lowercase::LowerRecord;
 use super::DecodeError;
 
 /// Largest single record (or top-level value of a document) accepted.
 pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
-type Text<'a> = Cow<'a, str>;
+pub(crate) type Text<'a> = Cow<'a, str>;
 
 #[derive(Deserialize, Default)]
 pub struct Record<'a> {
@@ -129,7 +130,9 @@ pub struct SessionAttributes<'a> {
 }
 
 /// `readOnly` and friends are booleans in AWS output but strings ("true") in some exports.
-fn flexible_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+pub(crate) fn flexible_bool<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<bool>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Flexible<'a> {
@@ -157,7 +160,7 @@ impl Record<'_> {
         if !raw.contains("ConsoleLogin") {
             return None;
         }
-        serde_json::from_str::<Login>(raw).ok()?.result
+        read_part::<Login>(raw)?.result
     }
 
     /// `additionalEventData.MFAUsed` exactly as written (Yes, No, YES…).
@@ -171,12 +174,36 @@ impl Record<'_> {
         if !raw.contains("MFAUsed") {
             return None;
         }
-        serde_json::from_str::<Mfa>(raw).ok()?.used
+        read_part::<Mfa>(raw)?.used
     }
 
     fn looks_like_a_record(&self) -> bool {
         self.event_time.is_some() || self.event_name.is_some() || self.event_id.is_some()
     }
+}
+
+/// A free-form part: an object, or (Athena exports) a string holding one.
+fn read_part<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
+    if raw.starts_with('"') {
+        serde_json::from_str(&serde_json::from_str::<String>(raw).ok()?).ok()
+    } else {
+        serde_json::from_str(raw).ok()
+    }
+}
+
+/// The camelCase record; when it has none of eventTime, eventName, eventID (nor is a console
+/// item), the same text read with lowercase names (`super::lowercase`, Athena-style exports).
+fn parse(text: &str) -> Result<Record<'_>, serde_json::Error> {
+    let record: Record = serde_json::from_str(text)?;
+    if record.looks_like_a_record() || record.cloudtrail_event.is_some() {
+        return Ok(record);
+    }
+    let lower: LowerRecord = serde_json::from_str(text)?;
+    Ok(if lower.looks_like_a_record() {
+        lower.into()
+    } else {
+        record
+    })
 }
 
 /// Parses one record and calls `visit` with it and the text to keep as `raw`. A console
@@ -192,10 +219,10 @@ pub fn visit_record<T>(
             e.valid_up_to()
         )
     })?;
-    let record: Record = serde_json::from_str(text).map_err(|e| format!("invalid record: {e}"))?;
+    let record = parse(text).map_err(|e| format!("invalid record: {e}"))?;
     if let Some(inner) = &record.cloudtrail_event {
         let inner_text = inner.to_string();
-        let inner_record: Record = serde_json::from_str(&inner_text)
+        let inner_record = parse(&inner_text)
             .map_err(|e| format!("invalid record inside CloudTrailEvent: {e}"))?;
         return check(&inner_record).map(|()| visit(&inner_record, &inner_text));
     }
@@ -206,7 +233,7 @@ fn check(record: &Record) -> Result<(), String> {
     if record.looks_like_a_record() {
         Ok(())
     } else {
-        Err("not a CloudTrail record (no eventTime, eventName or eventID)".into())
+        Err("not a CloudTrail record (no eventTime, eventName or eventID, nor lowercase)".into())
     }
 }
 
@@ -353,7 +380,13 @@ impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
             expect_end(stream)?;
             return Ok(DocumentKind::Digest(first));
         }
-        if !(has("eventTime") || has("eventName") || has("eventID") || has("CloudTrailEvent")) {
+        let lower = has("eventtime") || has("eventname") || has("eventid");
+        if !(has("eventTime")
+            || has("eventName")
+            || has("eventID")
+            || has("CloudTrailEvent")
+            || lower)
+        {
             return Ok(DocumentKind::NotCloudTrail(
                 "a JSON object without Records, Events or CloudTrail record fields".into(),
             ));
@@ -474,137 +507,5 @@ fn json_type_of(first: u8) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn split(text: &str) -> (Result<DocumentKind, DecodeError>, Vec<String>) {
-        let mut stream = JsonStream::new(text.as_bytes());
-        let mut records = Vec::new();
-        let result = split_document(&mut stream, |bytes, _| {
-            records.push(String::from_utf8(bytes.to_vec()).unwrap())
-        });
-        (result, records)
-    }
-
-    #[test]
-    fn splits_every_shape() {
-        let (kind, got) = split(r#"{"Records":[{"eventID":"a"},{"eventID":"b"}]}"#);
-        assert_eq!(kind.unwrap(), DocumentKind::Records);
-        assert_eq!(got, [r#"{"eventID":"a"}"#, r#"{"eventID":"b"}"#]);
-
-        let (kind, got) = split(r#"[{"eventID":"a"}]"#);
-        assert_eq!(kind.unwrap(), DocumentKind::Array);
-        assert_eq!(got.len(), 1);
-
-        let (kind, got) =
-            split("{\"eventID\":\"a\"}\n{\"eventID\":\"b\"}\n\n{\"eventID\":\"c\"}\n");
-        assert_eq!(kind.unwrap(), DocumentKind::Lines);
-        assert_eq!(
-            got,
-            [
-                r#"{"eventID":"a"}"#,
-                r#"{"eventID":"b"}"#,
-                r#"{"eventID":"c"}"#
-            ]
-        );
-
-        let (kind, got) = split(r#"{"NextToken":"x","Events":[{"CloudTrailEvent":"{}"}]}"#);
-        assert_eq!(kind.unwrap(), DocumentKind::Lookup);
-        assert_eq!(got.len(), 1);
-
-        let (kind, got) = split(r#"{"awsAccountId":"1","digestStartTime":"t","logFiles":[]}"#);
-        assert!(matches!(kind.unwrap(), DocumentKind::Digest(text) if text.starts_with(b"{\"aws")));
-        assert!(got.is_empty());
-
-        let (kind, _) = split(r#"{"name":"not cloudtrail"}"#);
-        assert!(matches!(kind.unwrap(), DocumentKind::NotCloudTrail(_)));
-    }
-
-    #[test]
-    fn a_broken_ndjson_line_is_one_bad_record() {
-        let (kind, got) = split("{\"eventID\":\"a\"}\n{\"eventID\":\"b\n{\"eventID\":\"c\"}\r\n");
-        assert_eq!(kind.unwrap(), DocumentKind::Lines);
-        assert_eq!(
-            got,
-            [
-                r#"{"eventID":"a"}"#,
-                r#"{"eventID":"b"#,
-                r#"{"eventID":"c"}"#
-            ]
-        );
-    }
-
-    #[test]
-    fn records_that_is_not_an_array_is_an_error() {
-        let (kind, _) = split(r#"{"Records":{"eventID":"a"}}"#);
-        let err = kind.unwrap_err();
-        assert!(
-            err.cause
-                .contains("\"Records\" is not an array (found an object)"),
-            "{err}"
-        );
-        assert!(err.position.contains("byte 11"), "{err}");
-    }
-
-    #[test]
-    fn truncated_document_is_an_error_after_the_good_records() {
-        let (kind, got) = split(r#"{"Records":[{"eventID":"a"},{"eventID":"#);
-        assert!(kind.unwrap_err().cause.contains("truncated"));
-        assert_eq!(got.len(), 1);
-    }
-
-    #[test]
-    fn parses_typed_fields_and_keeps_free_form_parts_raw() {
-        let text = r#"{"eventVersion":"1.08","eventID":"e1","eventTime":"2024-05-01T12:00:00Z",
-            "readOnly":"true","userIdentity":{"type":"Root","arn":"arn:aws:iam::1:root",
-            "sessionContext":{"attributes":{"mfaAuthenticated":"false"}}},
-            "requestParameters":null,"responseElements":{"ConsoleLogin":"Success"},
-            "additionalEventData":{"MFAUsed":"YES"},"userAgent":"a \"quoted\" agent"}"#;
-        let (read_only, mfa, login, ua) = visit_record(text.as_bytes(), |r, raw| {
-            assert_eq!(raw, text);
-            let identity = r.user_identity.as_ref().unwrap();
-            assert_eq!(identity.kind.as_deref(), Some("Root"));
-            (
-                r.read_only,
-                identity
-                    .session_context
-                    .as_ref()
-                    .unwrap()
-                    .attributes
-                    .as_ref()
-                    .unwrap()
-                    .mfa_authenticated,
-                (r.console_login_result(), r.mfa_used()),
-                r.user_agent.as_deref().map(str::to_string),
-            )
-        })
-        .unwrap();
-        assert_eq!(read_only, Some(true));
-        assert_eq!(mfa, Some(false));
-        assert_eq!(login, (Some("Success".into()), Some("YES".into())));
-        assert_eq!(ua.as_deref(), Some("a \"quoted\" agent"));
-    }
-
-    #[test]
-    fn unwraps_console_event_history_items() {
-        let item = r#"{"EventId":"e1","CloudTrailEvent":"{\"eventID\":\"e1\",\"eventName\":\"ConsoleLogin\"}"}"#;
-        let (name, raw) = visit_record(item.as_bytes(), |r, raw| {
-            (r.event_name.as_deref().map(str::to_string), raw.to_string())
-        })
-        .unwrap();
-        assert_eq!(name.as_deref(), Some("ConsoleLogin"));
-        assert_eq!(raw, r#"{"eventID":"e1","eventName":"ConsoleLogin"}"#);
-    }
-
-    #[test]
-    fn rejects_non_records_and_bad_bytes() {
-        assert!(visit_record(b"42", |_, _| ())
-            .unwrap_err()
-            .contains("invalid record"));
-        assert!(visit_record(b"{}", |_, _| ())
-            .unwrap_err()
-            .contains("not a CloudTrail record"));
-        let err = visit_record(b"{\"eventID\":\"a\xff\"}", |_, _| ()).unwrap_err();
-        assert!(err.contains("invalid UTF-8 (byte 0xff at byte 13"), "{err}");
-    }
-}
+#[path = "cloudtrail_tests.rs"]
+mod tests;

@@ -4,6 +4,7 @@ pub mod cloudtrail;
 pub mod credreport;
 pub mod digest;
 pub mod json_stream;
+pub mod lowercase;
 pub mod sniff;
 
 use std::fmt;
