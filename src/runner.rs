@@ -55,6 +55,13 @@ pub struct GeoDatabase {
     pub path: String,
     pub database_type: String,
     pub build_time: String,
+    /// Public source addresses in the case, and how many this database located (a country
+    /// or position for the city role, an AS number for the asn role).
+    pub public_addresses: i64,
+    pub located: i64,
+    /// Set when it located none of many public addresses: geo findings are then unreliable
+    /// and the `requires: geo` investigations are skipped with this reason.
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -211,10 +218,16 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
     }
     let case = case_scope(conn)?;
     scope_to_window(conn, options.since, options.until)?;
-    let has_geo = !case.geo_databases.is_empty();
+    let geo = if case.geo_databases.is_empty() {
+        Err("skipped: no geo database was used for this case (rootlens enrich --geoip-city FILE --geoip-asn FILE)".to_string())
+    } else if let Some(warning) = case.geo_databases.iter().find_map(|d| d.warning.as_ref()) {
+        Err(format!("skipped: {warning}"))
+    } else {
+        Ok(())
+    };
     let mut findings = Vec::new();
     for investigation in selected {
-        findings.push(run_one(conn, investigation, &options.params, has_geo));
+        findings.push(run_one(conn, investigation, &options.params, &geo));
     }
     // Most severe first, then by id: the order a responder reads them in.
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
@@ -260,21 +273,34 @@ fn case_scope(conn: &Connection) -> Result<CaseScope> {
             [],
             |r| r.get(0),
         )?,
-        geo_databases: {
-            let mut stmt = conn.prepare(
-                "SELECT role, path, database_type, build_time FROM geo_databases ORDER BY role",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(GeoDatabase {
-                    role: r.get(0)?,
-                    path: r.get(1)?,
-                    database_type: r.get(2)?,
-                    build_time: r.get(3)?,
-                })
-            })?;
-            rows.collect::<Result<Vec<_>, _>>()?
-        },
+        geo_databases: geo_databases(conn)?,
     })
+}
+
+/// The databases of the case's enrichment with what each located (from `ip_enrichment`).
+fn geo_databases(conn: &Connection) -> Result<Vec<GeoDatabase>> {
+    let mut stmt = conn.prepare(
+        "SELECT d.role, d.path, d.database_type, d.build_time,
+                count(e.source_ip),
+                count(e.source_ip) FILTER (WHERE CASE d.role WHEN 'asn' THEN e.asn IS NOT NULL
+                    ELSE coalesce(e.country_code, e.city) IS NOT NULL OR e.latitude IS NOT NULL END)
+         FROM geo_databases d LEFT JOIN ip_enrichment e ON e.ip_class = 'public'
+         GROUP BY ALL ORDER BY d.role",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let (role, path): (String, String) = (r.get(0)?, r.get(1)?);
+        let (public, located): (i64, i64) = (r.get(4)?, r.get(5)?);
+        Ok(GeoDatabase {
+            warning: crate::enrich::coverage_warning(&role, &path, public, located),
+            role,
+            path,
+            database_type: r.get(2)?,
+            build_time: r.get(3)?,
+            public_addresses: public,
+            located,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Limits `events`, `credential_report` (and the views over them) to the window for this
@@ -320,7 +346,7 @@ fn run_one(
     conn: &Connection,
     investigation: &Investigation,
     overrides: &[(String, String)],
-    has_geo: bool,
+    geo: &Result<(), String>,
 ) -> Finding {
     let header = &investigation.header;
     let mut parameters = BTreeMap::new();
@@ -354,12 +380,9 @@ fn run_one(
         columns: Vec::new(),
         rows: Vec::new(),
     };
-    if header.requires_geo && !has_geo {
+    if let (true, Err(reason)) = (header.requires_geo, geo) {
         finding.status = FindingStatus::Skipped;
-        finding.error = Some(
-            "skipped: no geo database was used for this case (rootlens enrich --geoip-city FILE --geoip-asn FILE)"
-                .into(),
-        );
+        finding.error = Some(reason.clone());
         return finding;
     }
     let started = Instant::now();

@@ -36,6 +36,9 @@ fn print_enriched(enriched: &Enriched) {
         summary.located,
         sanitize(&enriched.databases)
     );
+    for warning in &summary.warnings {
+        eprintln!("warning: {}", sanitize(warning));
+    }
 }
 
 /// Names every investigation that failed, on stderr.

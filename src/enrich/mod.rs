@@ -12,6 +12,24 @@ pub struct EnrichSummary {
     pub addresses: usize,
     pub public: usize,
     pub located: usize,
+    /// A database that located none of many public addresses (see [`coverage_warning`]).
+    pub warnings: Vec<String>,
+}
+
+/// Fewest public addresses for which a database that locates none of them is suspect.
+pub const MIN_PUBLIC_FOR_WARNING: i64 = 10;
+
+/// A warning when the `role` database ("city" or "asn") located none of `public` (at least
+/// [`MIN_PUBLIC_FOR_WARNING`]) public addresses: its records are likely in a layout rootlens
+/// does not read, or it covers none of these networks. Geo findings are then unreliable.
+pub fn coverage_warning(role: &str, path: &str, public: i64, located: i64) -> Option<String> {
+    (public >= MIN_PUBLIC_FOR_WARNING && located == 0).then(|| {
+        format!(
+            "the {role} geo database {path} located none of {public} public source addresses \
+             (a record layout rootlens does not read, or a database for other networks): \
+             geo findings are unreliable"
+        )
+    })
 }
 
 /// Classifies every distinct source IP of the case once and looks up the public ones; the
@@ -31,7 +49,9 @@ pub fn enrich_case(conn: &Connection, databases: &GeoDatabases) -> Result<Enrich
         addresses: values.len(),
         public: 0,
         located: 0,
+        warnings: Vec::new(),
     };
+    let (mut located_city, mut located_asn) = (0i64, 0i64);
     conn.execute_batch("BEGIN TRANSACTION; DELETE FROM ip_enrichment; DELETE FROM geo_databases;")?;
     {
         let mut appender = conn.appender("ip_enrichment")?;
@@ -47,6 +67,8 @@ pub fn enrich_case(conn: &Connection, databases: &GeoDatabases) -> Result<Enrich
             if !info.is_empty() {
                 summary.located += 1;
             }
+            located_city += i64::from(info.has_location());
+            located_asn += i64::from(info.asn.is_some());
             appender.append_row(params![
                 value,
                 class.as_str(),
@@ -64,11 +86,16 @@ pub fn enrich_case(conn: &Connection, databases: &GeoDatabases) -> Result<Enrich
         }
         appender.flush()?;
     }
-    for (role, info) in [
-        ("city", databases.city_info()),
-        ("asn", databases.asn_info()),
+    for (role, info, located) in [
+        ("city", databases.city_info(), located_city),
+        ("asn", databases.asn_info(), located_asn),
     ] {
         if let Some(info) = info {
+            let path = info.path.display().to_string();
+            let public = summary.public as i64;
+            summary
+                .warnings
+                .extend(coverage_warning(role, &path, public, located));
             conn.execute(
                 "INSERT INTO geo_databases VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
                 params![

@@ -165,3 +165,33 @@ pub fn asn(number: u32, organization: &str) -> AsnRecord {
         autonomous_system_organization: organization.to_string(),
     }
 }
+
+/// A City record in the flat layout of ip-location-db / DB-IP Lite conversions: every field at
+/// the top level, `city` a plain name. (Their ASN files use the same keys as [`AsnRecord`].)
+#[derive(Debug, Clone, Serialize)]
+pub struct FlatCityRecord {
+    pub country_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// Flat City record; `region` is the first subdivision's name (`state1`).
+pub fn flat_city(
+    country_code: &str,
+    region: Option<&str>,
+    city: Option<&str>,
+    latitude: f64,
+    longitude: f64,
+) -> FlatCityRecord {
+    FlatCityRecord {
+        country_code: country_code.to_string(),
+        state1: region.map(str::to_string),
+        city: city.map(str::to_string),
+        latitude,
+        longitude,
+    }
+}
