@@ -5,6 +5,7 @@ pub mod credreport;
 pub mod digest;
 pub mod json_stream;
 pub mod lowercase;
+pub mod ocsf;
 pub mod sniff;
 
 use std::fmt;

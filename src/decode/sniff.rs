@@ -31,6 +31,8 @@ impl Compression {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
     Json,
+    /// Apache Parquet (`PAR1`), e.g. Amazon Security Lake's OCSF files.
+    Parquet,
     CredentialReport,
     Empty,
     Other(String),
@@ -154,6 +156,7 @@ pub fn classify(input: &mut Input) -> io::Result<Content> {
             continue;
         };
         return Ok(match first {
+            _ if head.starts_with(b"PAR1") => Content::Parquet,
             b'{' | b'[' => Content::Json,
             _ if credreport::looks_like_credential_report(head) => Content::CredentialReport,
             _ if head.iter().take(512).any(|&b| b == 0) => {

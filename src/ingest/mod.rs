@@ -5,6 +5,7 @@
 //! bounded by (threads x channel depth x batch size) whatever the size of the inputs.
 
 pub mod discover;
+pub mod security_lake;
 pub mod worker;
 
 use std::collections::HashSet;

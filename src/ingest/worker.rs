@@ -92,6 +92,14 @@ pub fn decode_file(
             decode_credential_report(outcome, input, path, &metadata, settings)
         }
         Content::Json => decode_cloudtrail(outcome, input, path, source_id, tx),
+        Content::Parquet if compression == sniff::Compression::Gzip => {
+            outcome.kind = SourceKind::Parquet;
+            outcome.fail(DecodeError::new(
+                "the file",
+                "gzip-compressed Parquet is not read; decompress it first",
+            ))
+        }
+        Content::Parquet => super::security_lake::decode_parquet(outcome, path, source_id, tx),
     }
 }
 
@@ -213,26 +221,34 @@ fn decode_cloudtrail(
             Err(error) => outcome.fail(error),
         },
         DocumentKind::NotCloudTrail(reason) => outcome.skip(reason),
-        _ => {
-            if !builder.is_empty() && tx.send(FileMessage::Events(builder.finish())).is_err() {
-                return outcome.fail(DecodeError::new("the file", "the case writer stopped"));
-            }
-            if !outcome.errors.is_empty() {
-                outcome.status = if loaded == 0 {
-                    FileStatus::Failed
-                } else {
-                    FileStatus::Partial
-                };
-                outcome.reason = Some(format!(
-                    "{} of {} records rejected; first: {}",
-                    outcome.errors.len() as u64 + outcome.errors_dropped,
-                    outcome.records_seen,
-                    outcome.errors[0]
-                ));
-            }
-            outcome
-        }
+        _ => finish_records(outcome, builder, loaded, tx),
     }
+}
+
+/// Sends the last batch of a file's records and sets its status from the records rejected.
+pub(super) fn finish_records(
+    mut outcome: FileOutcome,
+    mut builder: EventBatchBuilder,
+    loaded: u64,
+    tx: &Sender<FileMessage>,
+) -> FileOutcome {
+    if !builder.is_empty() && tx.send(FileMessage::Events(builder.finish())).is_err() {
+        return outcome.fail(DecodeError::new("the file", "the case writer stopped"));
+    }
+    if !outcome.errors.is_empty() {
+        outcome.status = if loaded == 0 {
+            FileStatus::Failed
+        } else {
+            FileStatus::Partial
+        };
+        outcome.reason = Some(format!(
+            "{} of {} records rejected; first: {}",
+            outcome.errors.len() as u64 + outcome.errors_dropped,
+            outcome.records_seen,
+            outcome.errors[0]
+        ));
+    }
+    outcome
 }
 
 /// The region folder in CloudTrail's layout: `…/CloudTrail-Digest/<region>/YYYY/…`.

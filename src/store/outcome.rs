@@ -54,6 +54,10 @@ pub enum SourceKind {
     CloudTrailLookup,
     CloudTrailDigest,
     CredentialReport,
+    /// Amazon Security Lake: CloudTrail as OCSF (classes 6003, 3002) in Parquet.
+    SecurityLakeOcsf,
+    /// Parquet that is not CloudTrail OCSF.
+    Parquet,
 }
 
 impl SourceKind {
@@ -69,6 +73,8 @@ impl SourceKind {
             SourceKind::CloudTrailLookup => "cloudtrail_lookup",
             SourceKind::CloudTrailDigest => "cloudtrail_digest",
             SourceKind::CredentialReport => "credential_report",
+            SourceKind::SecurityLakeOcsf => "security_lake_ocsf",
+            SourceKind::Parquet => "parquet",
         }
     }
 }
