@@ -4,10 +4,30 @@
 -- src/decode/lowercase.rs for the whole mapping) are read through the same columns; their
 -- free-form parts, written there as strings holding JSON, are decoded back into JSON. The
 -- lowercase key is only looked at when the camelCase key is absent and the text holds it.
--- Amazon Security Lake records (OCSF, `raw` holds the OCSF record; the mapping of the stored
--- columns is in src/decode/ocsf.rs): request_parameters is OCSF `api.request.data`,
--- response_elements `api.response.data`, resources `resources` (OCSF's shape: uid, type,
--- owner); additional_event_data and tls_details have no OCSF field.
+-- Amazon Security Lake records (sources.kind security_lake_ocsf: OCSF 1.x API Activity, class
+-- 6003, and Authentication, 3002, in Parquet) fill the same columns, `raw` holding the OCSF
+-- record as JSON. Column <- OCSF field (the first present):
+--   event_id <- metadata.uid             event_time <- time (epoch ms), time_dt
+--   event_source <- api.service.name     event_name <- api.operation
+--   event_type <- metadata.event_code    event_version <- metadata.product.version
+--   event_category <- metadata.product.feature.name
+--   aws_region <- cloud.region, region   recipient_account_id <- cloud.account.uid, accountid
+--   source_ip <- src_endpoint.ip, src_endpoint.domain
+--   user_agent <- http_request.user_agent
+--   error_code <- api.response.error     error_message <- api.response.message, status_detail
+--   request_id <- api.request.uid        user_type <- actor.user.type
+--   user_arn <- actor.user.uid           principal_id <- actor.user.uid_alt
+--   user_account_id <- actor.user.account.uid, actor.user.account_uid
+--   user_name <- actor.user.name         access_key_id <- actor.user.credential_uid
+--   invoked_by <- actor.invoked_by       session_mfa <- actor.session.is_mfa, .mfa
+--   session_created <- actor.session.created_time_dt
+--   session_issuer_arn <- actor.session.issuer
+--   console_login_result <- status (Authentication only: Success, Failure)
+--   mfa_used <- is_mfa, mfa (Authentication only: Yes, No)
+--   request_parameters <- api.request.data   response_elements <- api.response.data
+--   resources <- resources (OCSF's shape: uid, type, owner)
+-- read_only, management_event, shared_event_id, identity_store_user, the session issuer's
+-- type and name, additional_event_data and tls_details have no OCSF field: NULL.
 SELECT
     * EXCLUDE (raw, source_id, record_index),
     nullif(coalesce(json_extract(raw, '$.requestParameters'), CASE

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS sources (
     kind             VARCHAR,     -- cloudtrail_records | cloudtrail_array | cloudtrail_ndjson |
                                   -- cloudtrail_lookup | cloudtrail_insight | cloudtrail_digest |
                                   -- credential_report | unknown
+                                  -- security_lake_ocsf | parquet | json
     compression      VARCHAR,     -- gzip | none
     status           VARCHAR,     -- loaded | partial | failed | skipped
     reason           VARCHAR,     -- why skipped or failed; NULL when loaded
