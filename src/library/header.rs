@@ -143,6 +143,9 @@ pub struct Header {
     pub params: Vec<Param>,
     /// Enrichment the query cannot do without (`requires: geo`): without it, it is skipped.
     pub requires_geo: bool,
+    /// `requires: findings`: it reads `cited_events`, the events cited by the high and critical
+    /// rows of every other investigation, so it runs after them (a second pass).
+    pub requires_findings: bool,
 }
 
 /// Header keys an investigation may use.
@@ -178,10 +181,15 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
     let severity = Severity::parse(&severity_text).ok_or_else(|| {
         format!("severity `{severity_text}` is not one of critical, high, medium, low, info")
     })?;
-    let requires_geo = match fields.single("requires")?.as_deref() {
-        None => false,
-        Some("geo") => true,
-        Some(other) => return Err(format!("requires `{other}` is not known (only `geo`)")),
+    let (requires_geo, requires_findings) = match fields.single("requires")?.as_deref() {
+        None => (false, false),
+        Some("geo") => (true, false),
+        Some("findings") => (false, true),
+        Some(other) => {
+            return Err(format!(
+                "requires `{other}` is not known (only `geo` or `findings`)"
+            ))
+        }
     };
     let header = Header {
         id: parse_id(fields.required("id")?)?,
@@ -196,6 +204,7 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
         references: fields.list("references")?,
         params: parse_params(&fields)?,
         requires_geo,
+        requires_findings,
     };
     Ok((header, sql))
 }

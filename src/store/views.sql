@@ -108,3 +108,12 @@ FROM credential_report cr
 JOIN (SELECT account_id, max(report_time) AS report_time
       FROM credential_report GROUP BY account_id) latest
   USING (account_id, report_time);
+
+-- The events cited by high and critical findings, for second-pass investigations
+-- (`requires: findings`). Empty here; the runner shadows it, after the first pass, with one row
+-- per (investigation, row severity, cited event id).
+CREATE OR REPLACE VIEW cited_events AS
+SELECT CAST(NULL AS VARCHAR) AS investigation_id,
+       CAST(NULL AS VARCHAR) AS severity,
+       CAST(NULL AS VARCHAR) AS event_id
+WHERE false;
