@@ -117,3 +117,40 @@ SELECT CAST(NULL AS VARCHAR) AS investigation_id,
        CAST(NULL AS VARCHAR) AS severity,
        CAST(NULL AS VARCHAR) AS event_id
 WHERE false;
+
+-- Root user activity for investigations: root_activity (the CIS 4.3 predicate) plus root's own
+-- calls made through the console, which carry invokedBy signin.amazonaws.com. The CIS invokedBy
+-- exclusion is meant for AWS services acting for root (support.amazonaws.com, …), not for the
+-- console root is signed in to.
+CREATE OR REPLACE VIEW root_actions AS
+SELECT
+    e.event_time,
+    e.recipient_account_id AS account_id,
+    e.user_account_id,
+    e.aws_region,
+    e.event_source,
+    e.event_name,
+    e.event_type,
+    e.read_only,
+    e.source_ip,
+    g.country_code AS country,
+    g.asn,
+    e.user_agent,
+    e.access_key_id,
+    starts_with(e.access_key_id, 'AKIA') AS long_term_key,
+    e.session_mfa,
+    e.invoked_by,
+    e.console_login_result,
+    e.mfa_used,
+    e.error_code,
+    e.error_message,
+    e.request_parameters,
+    e.response_elements,
+    e.event_id,
+    e.source_id,
+    e.record_index
+FROM events e
+LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
+WHERE e.user_type = 'Root'
+  AND (e.invoked_by IS NULL OR e.invoked_by = 'signin.amazonaws.com')
+  AND e.event_type IS DISTINCT FROM 'AwsServiceEvent';
