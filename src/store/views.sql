@@ -154,3 +154,135 @@ LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
 WHERE e.user_type = 'Root'
   AND (e.invoked_by IS NULL OR e.invoked_by = 'signin.amazonaws.com')
   AND e.event_type IS DISTINCT FROM 'AwsServiceEvent';
+
+-- The actors behind the high and critical findings (cited_events) and what they created, one row
+-- per (account, kind, value) with when it first became suspect:
+--   principal   the caller's ARN (a user, root, or one assumed-role session);
+--   access_key  the access key the call was signed with;
+--   source_ip   the caller's address, when it is an IP (not a service name);
+--   user        an IAM user name, for users a suspect created or gave a password or key;
+--   role        a role name, for roles a suspect created (its sessions are followed).
+-- Created credentials count too: keys from CreateAccessKey, and the temporary keys of sessions a
+-- suspect minted (AssumeRole, GetSessionToken, GetFederationToken, …). What those identities
+-- created is followed one step further, so a user created by a user the intruder created is
+-- still seen.
+CREATE OR REPLACE VIEW suspect_actors AS
+WITH seeds AS (
+    SELECT e.recipient_account_id AS account_id, e.event_time, e.user_type,
+           nullif(coalesce(e.user_arn, e.principal_id), '') AS principal,
+           nullif(e.access_key_id, '') AS access_key_id, e.source_ip
+    FROM events e
+    JOIN (SELECT DISTINCT event_id FROM cited_events) c ON c.event_id = e.event_id
+),
+direct AS (
+    SELECT account_id, 'principal' AS kind, principal AS value, min(event_time) AS since
+    FROM seeds
+    WHERE principal IS NOT NULL AND user_type IS DISTINCT FROM 'AWSService'
+    GROUP BY account_id, principal
+    UNION ALL
+    SELECT account_id, 'access_key', access_key_id, min(event_time)
+    FROM seeds WHERE access_key_id IS NOT NULL
+    GROUP BY account_id, access_key_id
+    UNION ALL
+    SELECT account_id, 'source_ip', source_ip, min(event_time)
+    FROM seeds
+    WHERE regexp_matches(source_ip, '^[0-9]{1,3}(\.[0-9]{1,3}){3}$')
+       OR (source_ip LIKE '%:%' AND source_ip NOT LIKE '%amazonaws.com%')
+    GROUP BY account_id, source_ip
+),
+-- Calls that create an identity or a credential, and what they create.
+creations AS (
+    SELECT e.recipient_account_id AS account_id, e.event_time, e.event_row,
+           coalesce(e.user_arn, e.principal_id) AS principal, e.access_key_id, e.source_ip,
+           e.user_type, e.user_name, e.session_issuer_name,
+           CASE WHEN e.event_name IN ('CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile',
+                                      'CreateAccessKey', 'UpdateAccessKey',
+                                      'CreateServiceSpecificCredential', 'UploadSSHPublicKey',
+                                      'UploadSigningCertificate')
+                THEN e.request_parameters->>'$.userName' END AS new_user,
+           CASE WHEN e.event_name = 'CreateRole'
+                THEN e.request_parameters->>'$.roleName' END AS new_role,
+           coalesce(e.response_elements->>'$.accessKey.accessKeyId',
+                    e.response_elements->>'$.credentials.accessKeyId') AS new_key
+    FROM events e
+    WHERE e.event_row IN (
+        SELECT event_row FROM events
+        WHERE error_code IS NULL
+          AND ((event_source = 'iam.amazonaws.com'
+                AND event_name IN ('CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile',
+                                   'CreateAccessKey', 'UpdateAccessKey', 'CreateRole',
+                                   'CreateServiceSpecificCredential', 'UploadSSHPublicKey',
+                                   'UploadSigningCertificate'))
+               OR (event_source = 'sts.amazonaws.com'
+                   AND event_name IN ('AssumeRole', 'GetSessionToken', 'GetFederationToken',
+                                      'AssumeRoot', 'AssumeRoleWithSAML',
+                                      'AssumeRoleWithWebIdentity'))))
+),
+-- One row per thing a call created: (kind, value).
+created AS (
+    SELECT *, 'user' AS kind, new_user AS value FROM creations WHERE new_user IS NOT NULL
+    UNION ALL
+    SELECT *, 'role', new_role FROM creations WHERE new_role IS NOT NULL
+    UNION ALL
+    SELECT *, 'access_key', new_key FROM creations WHERE new_key IS NOT NULL
+),
+-- What the direct actors created, at or after they became suspect.
+created_1 AS (
+    SELECT c.account_id, c.kind, c.value, min(c.event_time) AS since
+    FROM created c
+    JOIN direct a ON a.account_id = c.account_id AND c.event_time >= a.since
+                 AND ((a.kind = 'principal' AND a.value = c.principal
+                       AND c.user_type IS DISTINCT FROM 'AWSService')
+                      OR (a.kind = 'access_key' AND a.value = c.access_key_id)
+                      OR (a.kind = 'source_ip' AND a.value = c.source_ip))
+    GROUP BY c.account_id, c.kind, c.value
+),
+-- What those identities created in turn: a user's own calls, a role's sessions, a key's calls.
+created_2 AS (
+    SELECT c.account_id, c.kind, c.value, min(c.event_time) AS since
+    FROM created c
+    JOIN created_1 a ON a.account_id = c.account_id AND c.event_time >= a.since
+                    AND ((a.kind = 'user' AND c.user_type = 'IAMUser' AND a.value = c.user_name)
+                         OR (a.kind = 'role' AND c.user_type = 'AssumedRole'
+                             AND a.value = c.session_issuer_name)
+                         OR (a.kind = 'access_key' AND a.value = c.access_key_id))
+    GROUP BY c.account_id, c.kind, c.value
+)
+SELECT account_id, kind, value, min(since) AS since
+FROM (SELECT * FROM direct UNION ALL SELECT * FROM created_1 UNION ALL SELECT * FROM created_2)
+GROUP BY account_id, kind, value;
+
+-- Every event of a suspect actor (suspect_actors): its row, when the earliest matching actor
+-- became suspect, and which actors it matches ("kind value").
+CREATE OR REPLACE VIEW suspect_events AS
+WITH matched AS (
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'principal'
+     AND a.value = coalesce(e.user_arn, e.principal_id)
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'access_key'
+     AND a.value = e.access_key_id
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'source_ip'
+     AND a.value = e.source_ip
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'user'
+     AND e.user_type = 'IAMUser' AND a.value = e.user_name
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'role'
+     AND e.user_type = 'AssumedRole' AND a.value = e.session_issuer_name
+)
+SELECT event_row,
+       min(since) AS since,
+       list(DISTINCT kind || ' ' || value ORDER BY kind || ' ' || value) AS matched_by
+FROM matched
+GROUP BY event_row;
