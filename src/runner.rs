@@ -448,8 +448,10 @@ fn cite_events<'a>(conn: &Connection, findings: impl Iterator<Item = &'a Finding
             rows.join(", ")
         )
     };
-    conn.execute_batch(&format!("CREATE OR REPLACE TEMP VIEW cited_events AS {values};"))
-        .context("cannot record the events the first pass cited")?;
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP VIEW cited_events AS {values};"
+    ))
+    .context("cannot record the events the first pass cited")?;
     Ok(())
 }
 
