@@ -406,4 +406,20 @@ SELECT 1;\n";
         let twice = GOOD.replace("-- cis: 4.2", "-- cis: 4.2\n-- cis: 4.3");
         assert!(parse(&twice).unwrap_err().contains("twice"));
     }
+
+    #[test]
+    fn requires_names_geo_or_findings() {
+        let with = |value: &str| {
+            GOOD.replace("-- cis: 4.2", &format!("-- cis: 4.2\n-- requires: {value}"))
+        };
+        let (header, _) = parse(&with("findings")).unwrap();
+        assert!(header.requires_findings && !header.requires_geo);
+        let (header, _) = parse(&with("geo")).unwrap();
+        assert!(header.requires_geo && !header.requires_findings);
+        let (header, _) = parse(GOOD).unwrap();
+        assert!(!header.requires_geo && !header.requires_findings);
+        assert!(parse(&with("magic"))
+            .unwrap_err()
+            .contains("requires `magic`"));
+    }
 }
