@@ -15,6 +15,12 @@
 //! -- param: window = 15 minutes (interval): how close the failures must be
 //! SELECT ...
 //! ```
+//!
+//! `severity` is the investigation's; a query whose rows differ in weight (a failed attempt
+//! beside a success) adds a `severity` column, and the header's severity is then the most a row
+//! may have (see `runner::row_severity`). `requires: geo` skips the query without a geo
+//! database; `requires: findings` runs it in a second pass, after every other investigation,
+//! reading the events their high and critical rows cite from the `cited_events` view.
 
 use std::fmt;
 
