@@ -5,14 +5,16 @@
 -- source: cloudtrail
 -- requires: findings
 -- mitre: T1078
--- description: A second pass over the other investigations. Every actor of an event that a high
---   or critical row cites (its principal, its access key, its source IP when it is an IP), and
+-- description: A second pass over the other investigations. Every actor of an event that a
+--   critical row cites, or high rows of two different investigations cite (its principal, its
+--   access key, its source IP when it is an IP), and
 --   every identity or credential such an actor created (users it created or gave a password or
 --   key, roles it created, keys it created, sessions it minted, and what those created in turn),
 --   is followed through the whole case: each of their calls is a row, so nothing the intruder
---   did stays unseen (a RunInstances, a read of a secret). Calls at or after the actor became
---   suspect are high; earlier ones (the actor's history before the first alert) and calls an
---   AWS service made on its behalf medium. Only
+--   did stays unseen (a RunInstances, a read of a secret). Changes and sign-ins at or after the
+--   actor became suspect are high; its reads, its history before the first alert and calls an
+--   AWS service made on its behalf medium. A source IP counts as an actor only when it is
+--   public and at most 3 identities used it (an office or NAT address identifies a network). Only
 --   rows at high or critical count as suspect, so an actor with only low or medium findings
 --   (a failed attempt at medium, restoring logging) is not followed.
 -- next: Read the rows in time order per actor; every write call is a change to undo, every
@@ -34,9 +36,11 @@ SELECT
     CASE WHEN e.error_code IS NULL THEN 'succeeded' ELSE 'failed: ' || e.error_code END AS outcome,
     -- An AWS service acting on the actor's behalf (invokedBy other than the console, or a
     -- service event) is context, not the actor's own call.
+    -- Reads are listed too (what the actor saw counts as disclosed) but at medium.
     CASE WHEN e.event_time >= s.since
               AND (e.invoked_by IS NULL OR e.invoked_by = 'signin.amazonaws.com')
               AND e.event_type IS DISTINCT FROM 'AwsServiceEvent'
+              AND (e.read_only IS DISTINCT FROM true OR e.event_name = 'ConsoleLogin')
          THEN 'high' ELSE 'medium' END AS severity,
     e.error_code,
     e.event_id

@@ -6,7 +6,8 @@
 -- requires: findings
 -- mitre: T1496, T1059.009
 -- description: RunInstances with user data, or ModifyInstanceAttribute changing it, by an actor
---   behind a high or critical finding (suspect_actors: its principal, key or source IP, or an
+--   behind corroborated findings (suspect_actors: a critical row or high rows of two
+--   investigations cite it; its principal, key or source IP, or an
 --   identity it created), at or after it became suspect. User data runs as root at boot: it is
 --   how a miner or a reverse shell is installed. CloudTrail hides the script itself
 --   (<sensitiveDataRemoved>); only its presence is known.

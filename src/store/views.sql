@@ -156,10 +156,14 @@ WHERE e.user_type = 'Root'
   AND e.event_type IS DISTINCT FROM 'AwsServiceEvent';
 
 -- The actors behind the high and critical findings (cited_events) and what they created, one row
--- per (account, kind, value) with when it first became suspect:
+-- per (account, kind, value) with when it first became suspect. An actor is suspect when the
+-- findings corroborate each other: a critical row cites it, or high rows of at least two
+-- different investigations do (one high finding alone is often a look-alike: an admin's
+-- planned change). The kinds:
 --   principal   the caller's ARN (a user, root, or one assumed-role session);
 --   access_key  the access key the call was signed with;
---   source_ip   the caller's address, when it is an IP (not a service name);
+--   source_ip   the caller's address, when it is a public IP (not a service name) that at
+--               most 3 identities used in the case (not an office or NAT gateway);
 --   user        an IAM user name, for users a suspect created or gave a password or key;
 --   role        a role name, for roles a suspect created (its sessions are followed).
 -- Created credentials count too: keys from CreateAccessKey, and the temporary keys of sessions a
@@ -170,25 +174,42 @@ CREATE OR REPLACE VIEW suspect_actors AS
 WITH seeds AS (
     SELECT e.recipient_account_id AS account_id, e.event_time, e.user_type,
            nullif(coalesce(e.user_arn, e.principal_id), '') AS principal,
-           nullif(e.access_key_id, '') AS access_key_id, e.source_ip
+           nullif(e.access_key_id, '') AS access_key_id, e.source_ip,
+           c.investigation_id, c.severity
     FROM events e
-    JOIN (SELECT DISTINCT event_id FROM cited_events) c ON c.event_id = e.event_id
+    JOIN cited_events c ON c.event_id = e.event_id
 ),
 direct AS (
     SELECT account_id, 'principal' AS kind, principal AS value, min(event_time) AS since
     FROM seeds
     WHERE principal IS NOT NULL AND user_type IS DISTINCT FROM 'AWSService'
     GROUP BY account_id, principal
+    -- Corroborated: one critical row, or high rows of two different investigations.
+    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
+        OR count(DISTINCT investigation_id) >= 2
     UNION ALL
     SELECT account_id, 'access_key', access_key_id, min(event_time)
     FROM seeds WHERE access_key_id IS NOT NULL
     GROUP BY account_id, access_key_id
+    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
+        OR count(DISTINCT investigation_id) >= 2
     UNION ALL
     SELECT account_id, 'source_ip', source_ip, min(event_time)
     FROM seeds
-    WHERE regexp_matches(source_ip, '^[0-9]{1,3}(\.[0-9]{1,3}){3}$')
-       OR (source_ip LIKE '%:%' AND source_ip NOT LIKE '%amazonaws.com%')
+    WHERE (regexp_matches(source_ip, '^[0-9]{1,3}(\.[0-9]{1,3}){3}$')
+           OR (source_ip LIKE '%:%' AND source_ip NOT LIKE '%amazonaws.com%'))
+      -- A private address (a VPC, a VPC endpoint, carrier NAT) identifies a network, not an actor.
+      AND NOT regexp_matches(source_ip,
+              '^(10\.|192\.168\.|127\.|172\.(1[6-9]|2[0-9]|3[01])\.|100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.|f[cd]|fe80:)')
+      -- Nor does one many identities share (an office, a NAT gateway): at most 3 in the case.
+      AND source_ip IN (
+          SELECT source_ip FROM events
+          WHERE source_ip IN (SELECT source_ip FROM seeds)
+          GROUP BY source_ip
+          HAVING count(DISTINCT coalesce(session_issuer_arn, user_arn, principal_id)) <= 3)
     GROUP BY account_id, source_ip
+    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
+        OR count(DISTINCT investigation_id) >= 2
 ),
 -- Calls that create an identity or a credential, and what they create.
 creations AS (
@@ -230,11 +251,22 @@ created AS (
 created_1 AS (
     SELECT c.account_id, c.kind, c.value, min(c.event_time) AS since
     FROM created c
+    -- One equality join per kind of actor (an OR of them would compare every pair).
     JOIN direct a ON a.account_id = c.account_id AND c.event_time >= a.since
-                 AND ((a.kind = 'principal' AND a.value = c.principal
-                       AND c.user_type IS DISTINCT FROM 'AWSService')
-                      OR (a.kind = 'access_key' AND a.value = c.access_key_id)
-                      OR (a.kind = 'source_ip' AND a.value = c.source_ip))
+                 AND a.kind = 'principal' AND a.value = c.principal
+                 AND c.user_type IS DISTINCT FROM 'AWSService'
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN direct a ON a.account_id = c.account_id AND c.event_time >= a.since
+                 AND a.kind = 'access_key' AND a.value = c.access_key_id
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN direct a ON a.account_id = c.account_id AND c.event_time >= a.since
+                 AND a.kind = 'source_ip' AND a.value = c.source_ip
     GROUP BY c.account_id, c.kind, c.value
 ),
 -- What those identities created in turn: a user's own calls, a role's sessions, a key's calls.
@@ -242,10 +274,20 @@ created_2 AS (
     SELECT c.account_id, c.kind, c.value, min(c.event_time) AS since
     FROM created c
     JOIN created_1 a ON a.account_id = c.account_id AND c.event_time >= a.since
-                    AND ((a.kind = 'user' AND c.user_type = 'IAMUser' AND a.value = c.user_name)
-                         OR (a.kind = 'role' AND c.user_type = 'AssumedRole'
-                             AND a.value = c.session_issuer_name)
-                         OR (a.kind = 'access_key' AND a.value = c.access_key_id))
+                    AND a.kind = 'user' AND c.user_type = 'IAMUser' AND a.value = c.user_name
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN created_1 a ON a.account_id = c.account_id AND c.event_time >= a.since
+                    AND a.kind = 'role' AND c.user_type = 'AssumedRole'
+                    AND a.value = c.session_issuer_name
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN created_1 a ON a.account_id = c.account_id AND c.event_time >= a.since
+                    AND a.kind = 'access_key' AND a.value = c.access_key_id
     GROUP BY c.account_id, c.kind, c.value
 )
 SELECT account_id, kind, value, min(since) AS since
