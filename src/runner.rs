@@ -225,9 +225,28 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
     } else {
         Ok(())
     };
+    let (second_pass, first_pass): (Vec<&Investigation>, Vec<&Investigation>) = selected
+        .into_iter()
+        .partition(|inv| inv.header.requires_findings);
     let mut findings = Vec::new();
-    for investigation in selected {
+    for investigation in first_pass {
         findings.push(run_one(conn, investigation, &options.params, &geo));
+    }
+    if !second_pass.is_empty() {
+        // The second pass reads what every other investigation cited, selected or not, so
+        // `--only` does not change what it finds. Those not selected run here unreported.
+        let mut unreported = Vec::new();
+        for investigation in library.values() {
+            if !investigation.header.requires_findings
+                && !findings.iter().any(|f| f.id == investigation.header.id)
+            {
+                unreported.push(run_one(conn, investigation, &options.params, &geo));
+            }
+        }
+        cite_events(conn, findings.iter().chain(&unreported))?;
+        for investigation in second_pass {
+            findings.push(run_one(conn, investigation, &options.params, &geo));
+        }
     }
     // Most severe first, then by id: the order a responder reads them in.
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
@@ -387,11 +406,18 @@ fn run_one(
     }
     let started = Instant::now();
     match execute(conn, investigation, &finding.parameters) {
-        Ok((columns, rows)) => {
-            finding.row_count = rows.len();
-            finding.columns = columns;
-            finding.rows = rows;
-        }
+        Ok((columns, rows)) => match row_severity(header.severity, &columns, &rows) {
+            Ok(effective) => {
+                finding.severity = effective;
+                finding.row_count = rows.len();
+                finding.columns = columns;
+                finding.rows = rows;
+            }
+            Err(error) => {
+                finding.status = FindingStatus::Error;
+                finding.error = Some(error);
+            }
+        },
         Err(error) => {
             finding.status = FindingStatus::Error;
             finding.error = Some(format!("{error:#}"));
@@ -399,6 +425,87 @@ fn run_one(
     }
     finding.elapsed_ms = started.elapsed().as_millis();
     finding
+}
+
+/// Shadows the empty `cited_events` view (views.sql) with the events that the high and
+/// critical rows of `findings` cite: every string in a column named `event_id` or `event_ids`.
+/// A row's severity is its `severity` column where it has one, else its finding's.
+fn cite_events<'a>(conn: &Connection, findings: impl Iterator<Item = &'a Finding>) -> Result<()> {
+    let mut cited = std::collections::BTreeSet::new();
+    for finding in findings.filter(|f| f.status == FindingStatus::Ok) {
+        for row in &finding.rows {
+            let severity = row
+                .get("severity")
+                .and_then(Value::as_str)
+                .and_then(Severity::parse)
+                .unwrap_or(finding.severity);
+            if severity < Severity::High {
+                continue;
+            }
+            for key in ["event_id", "event_ids"] {
+                let ids: Vec<&str> = match row.get(key) {
+                    Some(Value::String(id)) => vec![id.as_str()],
+                    Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                for id in ids {
+                    cited.insert((finding.id.clone(), severity.as_str(), id.to_string()));
+                }
+            }
+        }
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let values = if cited.is_empty() {
+        "SELECT CAST(NULL AS VARCHAR) AS investigation_id, CAST(NULL AS VARCHAR) AS severity, \
+         CAST(NULL AS VARCHAR) AS event_id WHERE false"
+            .to_string()
+    } else {
+        let rows: Vec<String> = cited
+            .iter()
+            .map(|(id, severity, event)| {
+                format!("({}, {}, {})", quote(id), quote(severity), quote(event))
+            })
+            .collect();
+        format!(
+            "SELECT * FROM (VALUES {}) AS t(investigation_id, severity, event_id)",
+            rows.join(", ")
+        )
+    };
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP VIEW cited_events AS {values};"
+    ))
+    .context("cannot record the events the first pass cited")?;
+    Ok(())
+}
+
+/// The severity of an investigation's finding. Most investigations have one severity, their
+/// header's. One whose rows differ in weight (a failed attempt next to a success, restoring
+/// logging next to stopping it) gives each row a `severity` column; the header's severity is
+/// then the most any row may have, and the finding takes the most severe of its rows, so a case
+/// holding only blocked attempts is not reported (nor fails `--fail-on`) like one where they
+/// worked.
+fn row_severity(
+    declared: Severity,
+    columns: &[String],
+    rows: &[Map<String, Value>],
+) -> std::result::Result<Severity, String> {
+    if !columns.iter().any(|c| c == "severity") {
+        return Ok(declared);
+    }
+    let mut worst = None;
+    for row in rows {
+        let text = row.get("severity").and_then(Value::as_str).unwrap_or("");
+        let severity = Severity::parse(text).ok_or_else(|| {
+            format!("a row's severity `{text}` is not one of critical, high, medium, low, info")
+        })?;
+        if severity > declared {
+            return Err(format!(
+                "a row's severity `{severity}` is above the header's `{declared}`, the most a row may have"
+            ));
+        }
+        worst = worst.max(Some(severity));
+    }
+    Ok(worst.unwrap_or(declared))
 }
 
 /// The SQL that gives a parameter its typed value: `SET VARIABLE name = CAST('…' AS type)`.
@@ -446,4 +553,64 @@ fn execute(
         }
     }
     Ok((columns, found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(severities: &[&str]) -> (Vec<String>, Vec<Map<String, Value>>) {
+        let rows = severities
+            .iter()
+            .map(|s| {
+                let mut row = Map::new();
+                row.insert("severity".into(), Value::String((*s).into()));
+                row
+            })
+            .collect();
+        (vec!["severity".into()], rows)
+    }
+
+    #[test]
+    fn a_finding_takes_its_most_severe_row() {
+        let (columns, found) = rows(&["medium", "high", "low"]);
+        assert_eq!(
+            row_severity(Severity::Critical, &columns, &found),
+            Ok(Severity::High)
+        );
+    }
+
+    #[test]
+    fn only_failed_attempts_do_not_raise_the_header_severity() {
+        let (columns, found) = rows(&["high"]);
+        assert_eq!(
+            row_severity(Severity::Critical, &columns, &found),
+            Ok(Severity::High)
+        );
+    }
+
+    #[test]
+    fn without_a_severity_column_or_rows_the_header_decides() {
+        assert_eq!(
+            row_severity(Severity::High, &["event_id".into()], &[]),
+            Ok(Severity::High)
+        );
+        let (columns, _) = rows(&[]);
+        assert_eq!(
+            row_severity(Severity::High, &columns, &[]),
+            Ok(Severity::High)
+        );
+    }
+
+    #[test]
+    fn a_row_above_the_header_or_unknown_is_an_error() {
+        let (columns, found) = rows(&["critical"]);
+        assert!(row_severity(Severity::High, &columns, &found)
+            .unwrap_err()
+            .contains("above the header"));
+        let (columns, found) = rows(&["urgent"]);
+        assert!(row_severity(Severity::High, &columns, &found)
+            .unwrap_err()
+            .contains("`urgent`"));
+    }
 }

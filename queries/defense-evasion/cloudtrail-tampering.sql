@@ -11,6 +11,7 @@
 --   exclude anything); PutInsightSelectors removing Insights. Intruders stop the trail right
 --   before the actions they do not want seen; everything after may be missing (see
 --   coverage-gaps). Changes that widen a trail are in cis-4.5-cloudtrail-changes.
+--   Failed attempts are reported with their outcome, one severity step lower.
 -- next: Restart logging, compare with CloudTrail Event history (90 days, management events, not
 --   affected by StopLogging) for the gap, and treat the caller's credentials as compromised
 --   unless the change was planned.
@@ -25,6 +26,9 @@ SELECT
     user_agent,
     event_name,
     coalesce(request_parameters->>'$.name', request_parameters->>'$.trailName') AS trail,
+    CASE WHEN error_code IS NULL THEN 'succeeded' ELSE 'failed: ' || error_code END AS outcome,
+    -- A failed attempt left logging as it was: one step lower, still worth a responder's time.
+    CASE WHEN error_code IS NULL THEN 'critical' ELSE 'high' END AS severity,
     error_code,
     event_id
 FROM events

@@ -7,10 +7,15 @@
 -- description: GuardDuty detectors deleted or disabled (UpdateDetector with enable false),
 --   member accounts removed or stopped, and trusted IP lists or auto-archive filters that
 --   suppress findings.
+--   Failed calls are reported too, with their outcome, one severity step lower.
 -- next: Re-enable the detector and review what GuardDuty would have seen; check the filters and
 --   IP sets for entries that hide the intruder's addresses.
 -- references: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_suspend-disable.html
-SELECT * EXCLUDE (event_row)
+SELECT
+    * EXCLUDE (event_row),
+    -- A failed call is an attempt (reconnaissance, or an intruder blocked): kept, one step lower.
+    CASE WHEN error_code IS NULL THEN 'succeeded' ELSE 'failed: ' || error_code END AS outcome,
+    CASE WHEN error_code IS NULL THEN 'critical' ELSE 'high' END AS severity
 FROM call_evidence
 WHERE event_row IN (
     SELECT event_row FROM events

@@ -7,9 +7,14 @@
 -- description: VPC flow logs deleted, S3 server access logging switched off (PutBucketLogging
 --   without a LoggingEnabled target), CloudWatch log groups or streams deleted, or their
 --   retention cut: the other records an investigation leans on.
+--   Failed calls are reported too, with their outcome, one severity step lower.
 -- next: Restore the logging configuration and note the window for which these logs are missing.
 -- references: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
-SELECT * EXCLUDE (event_row)
+SELECT
+    * EXCLUDE (event_row),
+    -- A failed call is an attempt (reconnaissance, or an intruder blocked): kept, one step lower.
+    CASE WHEN error_code IS NULL THEN 'succeeded' ELSE 'failed: ' || error_code END AS outcome,
+    CASE WHEN error_code IS NULL THEN 'high' ELSE 'medium' END AS severity
 FROM call_evidence
 WHERE event_row IN (
     SELECT event_row FROM events

@@ -15,6 +15,12 @@
 //! -- param: window = 15 minutes (interval): how close the failures must be
 //! SELECT ...
 //! ```
+//!
+//! `severity` is the investigation's; a query whose rows differ in weight (a failed attempt
+//! beside a success) adds a `severity` column, and the header's severity is then the most a row
+//! may have (see `runner::row_severity`). `requires: geo` skips the query without a geo
+//! database; `requires: findings` runs it in a second pass, after every other investigation,
+//! reading the events their high and critical rows cite from the `cited_events` view.
 
 use std::fmt;
 
@@ -143,6 +149,9 @@ pub struct Header {
     pub params: Vec<Param>,
     /// Enrichment the query cannot do without (`requires: geo`): without it, it is skipped.
     pub requires_geo: bool,
+    /// `requires: findings`: it reads `cited_events`, the events cited by the high and critical
+    /// rows of every other investigation, so it runs after them (a second pass).
+    pub requires_findings: bool,
 }
 
 /// Header keys an investigation may use.
@@ -178,10 +187,15 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
     let severity = Severity::parse(&severity_text).ok_or_else(|| {
         format!("severity `{severity_text}` is not one of critical, high, medium, low, info")
     })?;
-    let requires_geo = match fields.single("requires")?.as_deref() {
-        None => false,
-        Some("geo") => true,
-        Some(other) => return Err(format!("requires `{other}` is not known (only `geo`)")),
+    let (requires_geo, requires_findings) = match fields.single("requires")?.as_deref() {
+        None => (false, false),
+        Some("geo") => (true, false),
+        Some("findings") => (false, true),
+        Some(other) => {
+            return Err(format!(
+                "requires `{other}` is not known (only `geo` or `findings`)"
+            ))
+        }
     };
     let header = Header {
         id: parse_id(fields.required("id")?)?,
@@ -196,6 +210,7 @@ pub fn parse(text: &str) -> Result<(Header, String), String> {
         references: fields.list("references")?,
         params: parse_params(&fields)?,
         requires_geo,
+        requires_findings,
     };
     Ok((header, sql))
 }
@@ -396,5 +411,21 @@ SELECT 1;\n";
         assert!(parse(&no_sql).unwrap_err().contains("no SQL"));
         let twice = GOOD.replace("-- cis: 4.2", "-- cis: 4.2\n-- cis: 4.3");
         assert!(parse(&twice).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn requires_names_geo_or_findings() {
+        let with = |value: &str| {
+            GOOD.replace("-- cis: 4.2", &format!("-- cis: 4.2\n-- requires: {value}"))
+        };
+        let (header, _) = parse(&with("findings")).unwrap();
+        assert!(header.requires_findings && !header.requires_geo);
+        let (header, _) = parse(&with("geo")).unwrap();
+        assert!(header.requires_geo && !header.requires_findings);
+        let (header, _) = parse(GOOD).unwrap();
+        assert!(!header.requires_geo && !header.requires_findings);
+        assert!(parse(&with("magic"))
+            .unwrap_err()
+            .contains("requires `magic`"));
     }
 }

@@ -108,3 +108,223 @@ FROM credential_report cr
 JOIN (SELECT account_id, max(report_time) AS report_time
       FROM credential_report GROUP BY account_id) latest
   USING (account_id, report_time);
+
+-- The events cited by high and critical findings, for second-pass investigations
+-- (`requires: findings`). Empty here; the runner shadows it, after the first pass, with one row
+-- per (investigation, row severity, cited event id).
+CREATE OR REPLACE VIEW cited_events AS
+SELECT CAST(NULL AS VARCHAR) AS investigation_id,
+       CAST(NULL AS VARCHAR) AS severity,
+       CAST(NULL AS VARCHAR) AS event_id
+WHERE false;
+
+-- Root user activity for investigations: root_activity (the CIS 4.3 predicate) plus root's own
+-- calls made through the console, which carry invokedBy signin.amazonaws.com. The CIS invokedBy
+-- exclusion is meant for AWS services acting for root (support.amazonaws.com, …), not for the
+-- console root is signed in to.
+CREATE OR REPLACE VIEW root_actions AS
+SELECT
+    e.event_time,
+    e.recipient_account_id AS account_id,
+    e.user_account_id,
+    e.aws_region,
+    e.event_source,
+    e.event_name,
+    e.event_type,
+    e.read_only,
+    e.source_ip,
+    g.country_code AS country,
+    g.asn,
+    e.user_agent,
+    e.access_key_id,
+    starts_with(e.access_key_id, 'AKIA') AS long_term_key,
+    e.session_mfa,
+    e.invoked_by,
+    e.console_login_result,
+    e.mfa_used,
+    e.error_code,
+    e.error_message,
+    e.request_parameters,
+    e.response_elements,
+    e.event_id,
+    e.source_id,
+    e.record_index
+FROM events e
+LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
+WHERE e.user_type = 'Root'
+  AND (e.invoked_by IS NULL OR e.invoked_by = 'signin.amazonaws.com')
+  AND e.event_type IS DISTINCT FROM 'AwsServiceEvent';
+
+-- The actors behind the high and critical findings (cited_events) and what they created, one row
+-- per (account, kind, value) with when it first became suspect. An actor is suspect when the
+-- findings corroborate each other: a critical row cites it, or high rows of at least two
+-- different investigations do (one high finding alone is often a look-alike: an admin's
+-- planned change). The kinds:
+--   principal   the caller's ARN (a user, root, or one assumed-role session);
+--   access_key  the access key the call was signed with;
+--   source_ip   the caller's address, when it is a public IP (not a service name) that at
+--               most 3 identities used in the case (not an office or NAT gateway);
+--   user        an IAM user name, for users a suspect created or gave a password or key;
+--   role        a role name, for roles a suspect created (its sessions are followed).
+-- Created credentials count too: keys from CreateAccessKey, and the temporary keys of sessions a
+-- suspect minted (AssumeRole, GetSessionToken, GetFederationToken, …). What those identities
+-- created is followed one step further, so a user created by a user the intruder created is
+-- still seen.
+CREATE OR REPLACE VIEW suspect_actors AS
+WITH seeds AS (
+    SELECT e.recipient_account_id AS account_id, e.event_time, e.user_type,
+           nullif(coalesce(e.user_arn, e.principal_id), '') AS principal,
+           nullif(e.access_key_id, '') AS access_key_id, e.source_ip,
+           c.investigation_id, c.severity
+    FROM events e
+    JOIN cited_events c ON c.event_id = e.event_id
+),
+direct AS (
+    SELECT account_id, 'principal' AS kind, principal AS value, min(event_time) AS since
+    FROM seeds
+    WHERE principal IS NOT NULL AND user_type IS DISTINCT FROM 'AWSService'
+    GROUP BY account_id, principal
+    -- Corroborated: one critical row, or high rows of two different investigations.
+    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
+        OR count(DISTINCT investigation_id) >= 2
+    UNION ALL
+    SELECT account_id, 'access_key', access_key_id, min(event_time)
+    FROM seeds WHERE access_key_id IS NOT NULL
+    GROUP BY account_id, access_key_id
+    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
+        OR count(DISTINCT investigation_id) >= 2
+    UNION ALL
+    SELECT account_id, 'source_ip', source_ip, min(event_time)
+    FROM seeds
+    WHERE (regexp_matches(source_ip, '^[0-9]{1,3}(\.[0-9]{1,3}){3}$')
+           OR (source_ip LIKE '%:%' AND source_ip NOT LIKE '%amazonaws.com%'))
+      -- A private address (a VPC, a VPC endpoint, carrier NAT) identifies a network, not an actor.
+      AND NOT regexp_matches(source_ip,
+              '^(10\.|192\.168\.|127\.|172\.(1[6-9]|2[0-9]|3[01])\.|100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.|f[cd]|fe80:)')
+      -- Nor does one many identities share (an office, a NAT gateway): at most 3 in the case.
+      AND source_ip IN (
+          SELECT source_ip FROM events
+          WHERE source_ip IN (SELECT source_ip FROM seeds)
+          GROUP BY source_ip
+          HAVING count(DISTINCT coalesce(session_issuer_arn, user_arn, principal_id)) <= 3)
+    GROUP BY account_id, source_ip
+    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
+        OR count(DISTINCT investigation_id) >= 2
+),
+-- Calls that create an identity or a credential, and what they create.
+creations AS (
+    SELECT e.recipient_account_id AS account_id, e.event_time, e.event_row,
+           coalesce(e.user_arn, e.principal_id) AS principal, e.access_key_id, e.source_ip,
+           e.user_type, e.user_name, e.session_issuer_name,
+           CASE WHEN e.event_name IN ('CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile',
+                                      'CreateAccessKey', 'UpdateAccessKey',
+                                      'CreateServiceSpecificCredential', 'UploadSSHPublicKey',
+                                      'UploadSigningCertificate')
+                THEN e.request_parameters->>'$.userName' END AS new_user,
+           CASE WHEN e.event_name = 'CreateRole'
+                THEN e.request_parameters->>'$.roleName' END AS new_role,
+           coalesce(e.response_elements->>'$.accessKey.accessKeyId',
+                    e.response_elements->>'$.credentials.accessKeyId') AS new_key
+    FROM events e
+    WHERE e.event_row IN (
+        SELECT event_row FROM events
+        WHERE error_code IS NULL
+          AND ((event_source = 'iam.amazonaws.com'
+                AND event_name IN ('CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile',
+                                   'CreateAccessKey', 'UpdateAccessKey', 'CreateRole',
+                                   'CreateServiceSpecificCredential', 'UploadSSHPublicKey',
+                                   'UploadSigningCertificate'))
+               OR (event_source = 'sts.amazonaws.com'
+                   AND event_name IN ('AssumeRole', 'GetSessionToken', 'GetFederationToken',
+                                      'AssumeRoot', 'AssumeRoleWithSAML',
+                                      'AssumeRoleWithWebIdentity'))))
+),
+-- One row per thing a call created: (kind, value).
+created AS (
+    SELECT *, 'user' AS kind, new_user AS value FROM creations WHERE new_user IS NOT NULL
+    UNION ALL
+    SELECT *, 'role', new_role FROM creations WHERE new_role IS NOT NULL
+    UNION ALL
+    SELECT *, 'access_key', new_key FROM creations WHERE new_key IS NOT NULL
+),
+-- What the direct actors created, at or after they became suspect.
+created_1 AS (
+    SELECT c.account_id, c.kind, c.value, min(c.event_time) AS since
+    FROM created c
+    -- One equality join per kind of actor (an OR of them would compare every pair).
+    JOIN direct a ON a.account_id = c.account_id AND c.event_time >= a.since
+                 AND a.kind = 'principal' AND a.value = c.principal
+                 AND c.user_type IS DISTINCT FROM 'AWSService'
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN direct a ON a.account_id = c.account_id AND c.event_time >= a.since
+                 AND a.kind = 'access_key' AND a.value = c.access_key_id
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN direct a ON a.account_id = c.account_id AND c.event_time >= a.since
+                 AND a.kind = 'source_ip' AND a.value = c.source_ip
+    GROUP BY c.account_id, c.kind, c.value
+),
+-- What those identities created in turn: a user's own calls, a role's sessions, a key's calls.
+created_2 AS (
+    SELECT c.account_id, c.kind, c.value, min(c.event_time) AS since
+    FROM created c
+    JOIN created_1 a ON a.account_id = c.account_id AND c.event_time >= a.since
+                    AND a.kind = 'user' AND c.user_type = 'IAMUser' AND a.value = c.user_name
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN created_1 a ON a.account_id = c.account_id AND c.event_time >= a.since
+                    AND a.kind = 'role' AND c.user_type = 'AssumedRole'
+                    AND a.value = c.session_issuer_name
+    GROUP BY c.account_id, c.kind, c.value
+    UNION ALL
+    SELECT c.account_id, c.kind, c.value, min(c.event_time)
+    FROM created c
+    JOIN created_1 a ON a.account_id = c.account_id AND c.event_time >= a.since
+                    AND a.kind = 'access_key' AND a.value = c.access_key_id
+    GROUP BY c.account_id, c.kind, c.value
+)
+SELECT account_id, kind, value, min(since) AS since
+FROM (SELECT * FROM direct UNION ALL SELECT * FROM created_1 UNION ALL SELECT * FROM created_2)
+GROUP BY account_id, kind, value;
+
+-- Every event of a suspect actor (suspect_actors): its row, when the earliest matching actor
+-- became suspect, and which actors it matches ("kind value").
+CREATE OR REPLACE VIEW suspect_events AS
+WITH matched AS (
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'principal'
+     AND a.value = coalesce(e.user_arn, e.principal_id)
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'access_key'
+     AND a.value = e.access_key_id
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'source_ip'
+     AND a.value = e.source_ip
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'user'
+     AND e.user_type = 'IAMUser' AND a.value = e.user_name
+    UNION ALL
+    SELECT e.event_row, a.kind, a.value, a.since
+    FROM events e JOIN suspect_actors a
+      ON a.account_id = e.recipient_account_id AND a.kind = 'role'
+     AND e.user_type = 'AssumedRole' AND a.value = e.session_issuer_name
+)
+SELECT event_row,
+       min(since) AS since,
+       list(DISTINCT kind || ' ' || value ORDER BY kind || ' ' || value) AS matched_by
+FROM matched
+GROUP BY event_row;
