@@ -223,6 +223,10 @@ pub enum DocumentKind {
     Lookup,
     /// A CloudTrail digest file: evidence, not events. Holds the document's text.
     Digest(Vec<u8>),
+    /// `aws cloudtrail list-public-keys` output (`PublicKeyList`). Holds the document's text.
+    PublicKeys(Vec<u8>),
+    /// Digest signatures saved from S3 metadata (see `decode::signatures`). Holds the text.
+    DigestSignatures(Vec<u8>),
     /// Valid JSON but not CloudTrail; the reason says what it was.
     NotCloudTrail(String),
 }
@@ -352,6 +356,14 @@ impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
         if has("digestStartTime") || has("logFiles") {
             expect_end(stream)?;
             return Ok(DocumentKind::Digest(first));
+        }
+        if has("PublicKeyList") {
+            expect_end(stream)?;
+            return Ok(DocumentKind::PublicKeys(first));
+        }
+        if super::signatures::is_signature_document(&keys) {
+            expect_end(stream)?;
+            return Ok(DocumentKind::DigestSignatures(first));
         }
         if !(has("eventTime") || has("eventName") || has("eventID") || has("CloudTrailEvent")) {
             return Ok(DocumentKind::NotCloudTrail(

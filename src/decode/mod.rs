@@ -4,6 +4,8 @@ pub mod cloudtrail;
 pub mod credreport;
 pub mod digest;
 pub mod json_stream;
+pub mod pubkeys;
+pub mod signatures;
 pub mod sniff;
 
 use std::fmt;

@@ -204,6 +204,7 @@ impl<'conn> CaseWriter<'conn> {
         if let Some(digest) = &outcome.digest {
             self.insert_digest(source_id, digest)?;
         }
+        super::evidence::insert_keys_and_signatures(self.conn, Some(source_id), outcome)?;
         self.append_errors(source_id, outcome)?;
         self.append_source(source_id, outcome, counts, span)?;
         self.uncommitted_events += counts.added;
@@ -310,6 +311,7 @@ impl<'conn> CaseWriter<'conn> {
             time(span.1),
             Value::Timestamp(TimeUnit::Microsecond, ingested_at),
             Value::Text(self.tool_version.clone()),
+            text(outcome.content_sha256.as_deref()),
         ]))?;
         Ok(())
     }
@@ -379,21 +381,7 @@ impl<'conn> CaseWriter<'conn> {
     }
 
     fn insert_digest(&self, source_id: i32, file: &DigestFile) -> Result<()> {
-        let digest = &file.digest;
-        self.conn.execute(
-            "INSERT INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            params![
-                source_id,
-                digest.account_id,
-                file.region,
-                Value::Timestamp(TimeUnit::Microsecond, digest.start_micros),
-                Value::Timestamp(TimeUnit::Microsecond, digest.end_micros),
-                digest.log_file_count as i64,
-                digest.previous_hash,
-                file.text,
-            ],
-        )?;
-        Ok(())
+        super::evidence::insert_digest(self.conn, source_id, file)
     }
 }
 
