@@ -69,7 +69,10 @@ fn counts(db: &Path) -> BTreeMap<(String, String), u64> {
     rows.iter()
         .map(|r| {
             (
-                (r["check_name"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()),
+                (
+                    r["check_name"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                ),
                 r["n"].as_u64().unwrap(),
             )
         })
@@ -95,22 +98,83 @@ fn count(counts: &BTreeMap<(String, String), u64>, check: &str, status: &str) ->
 }
 
 /// What each fixture case must give, with the keys: exit status and the counts that matter.
-const EXPECTED: &[(&str, i32, &[(&str, &str, u64)])] = &[
-    ("clean", 0, &[("log_file", "verified", 9), ("digest_signature", "valid", 5),
-                   ("digest_chain", "linked", 3), ("digest_location", "in_place", 5)]),
-    ("modified-log", 1, &[("log_file", "modified", 1), ("log_file", "verified", 8),
-                          ("digest_signature", "valid", 5)]),
-    ("deleted-log", 1, &[("log_file", "missing", 1), ("log_file", "verified", 8)]),
-    ("deleted-digest", 1, &[("digest_chain", "missing_previous", 1), ("log_file", "unlisted", 2),
-                            ("digest_signature", "uncheckable", 1)]),
-    ("forged-digest", 1, &[("digest_signature", "invalid", 1), ("digest_signature", "valid", 4),
-                           ("log_file", "unlisted", 1)]),
-    ("unknown-fingerprint", 0, &[("digest_signature", "uncheckable", 5), ("log_file", "verified", 9)]),
-    ("null-link", 0, &[("digest_chain", "null_link", 1), ("log_file", "verified", 7)]),
-    ("unlisted-log", 1, &[("log_file", "unlisted", 1), ("log_file", "verified", 9)]),
+/// (check, status, rows)
+type Counts = &'static [(&'static str, &'static str, u64)];
+
+const EXPECTED: &[(&str, i32, Counts)] = &[
+    (
+        "clean",
+        0,
+        &[
+            ("log_file", "verified", 9),
+            ("digest_signature", "valid", 5),
+            ("digest_chain", "linked", 3),
+            ("digest_location", "in_place", 5),
+        ],
+    ),
+    (
+        "modified-log",
+        1,
+        &[
+            ("log_file", "modified", 1),
+            ("log_file", "verified", 8),
+            ("digest_signature", "valid", 5),
+        ],
+    ),
+    (
+        "deleted-log",
+        1,
+        &[("log_file", "missing", 1), ("log_file", "verified", 8)],
+    ),
+    (
+        "deleted-digest",
+        1,
+        &[
+            ("digest_chain", "missing_previous", 1),
+            ("log_file", "unlisted", 2),
+            ("digest_signature", "uncheckable", 1),
+        ],
+    ),
+    (
+        "forged-digest",
+        1,
+        &[
+            ("digest_signature", "invalid", 1),
+            ("digest_signature", "valid", 4),
+            ("log_file", "unlisted", 1),
+        ],
+    ),
+    (
+        "unknown-fingerprint",
+        0,
+        &[
+            ("digest_signature", "uncheckable", 5),
+            ("log_file", "verified", 9),
+        ],
+    ),
+    (
+        "null-link",
+        0,
+        &[
+            ("digest_chain", "null_link", 1),
+            ("log_file", "verified", 7),
+        ],
+    ),
+    (
+        "unlisted-log",
+        1,
+        &[("log_file", "unlisted", 1), ("log_file", "verified", 9)],
+    ),
     ("expired-key", 0, &[("digest_signature", "uncheckable", 5)]),
-    ("moved-digest", 1, &[("digest_location", "moved", 1), ("digest_signature", "valid", 5),
-                          ("digest_chain", "linked", 3)]),
+    (
+        "moved-digest",
+        1,
+        &[
+            ("digest_location", "moved", 1),
+            ("digest_signature", "valid", 5),
+            ("digest_chain", "linked", 3),
+        ],
+    ),
 ];
 
 #[test]
@@ -119,12 +183,22 @@ fn every_fixture_case_gets_its_verdict_and_exit_status() {
         let dir = tempfile::tempdir().unwrap();
         let db = ingest(dir.path(), &case_dir(case));
         let output = with_keys(&db);
-        assert_eq!(output.status.code(), Some(*exit), "{case}: {}", text(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(*exit),
+            "{case}: {}",
+            text(&output)
+        );
         let found = counts(&db);
         for (check, status, n) in *expected {
-            assert_eq!(count(&found, check, status), *n, "{case}: {check} {status}: {found:?}");
+            assert_eq!(
+                count(&found, check, status),
+                *n,
+                "{case}: {check} {status}: {found:?}"
+            );
         }
-        let problems: u64 = query_json(&db, "SELECT count(*) AS n FROM integrity WHERE problem")[0]["n"]
+        let problems: u64 = query_json(&db, "SELECT count(*) AS n FROM integrity WHERE problem")[0]
+            ["n"]
             .as_u64()
             .unwrap();
         assert_eq!(problems > 0, *exit == 1, "{case}: {found:?}");
@@ -140,7 +214,10 @@ fn unchecked_signatures_are_said_plainly_and_fail_nothing() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("signatures were NOT verified"), "{stdout}");
     assert!(stdout.contains("9 verified"), "{stdout}");
-    let summary = &query_json(&db, "SELECT verdict, digests_uncheckable FROM integrity_summary")[0];
+    let summary = &query_json(
+        &db,
+        "SELECT verdict, digests_uncheckable FROM integrity_summary",
+    )[0];
     assert_eq!(summary["verdict"], "partly_verified");
     assert_eq!(summary["digests_uncheckable"], 5);
     // The keys given once stay in the case.
@@ -168,7 +245,10 @@ fn events_carry_the_integrity_of_their_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = ingest(dir.path(), &case_dir("modified-log"));
     with_keys(&db);
-    let rows = query_json(&db, "SELECT integrity, count(*) AS n FROM event_integrity GROUP BY ALL ORDER BY 1");
+    let rows = query_json(
+        &db,
+        "SELECT integrity, count(*) AS n FROM event_integrity GROUP BY ALL ORDER BY 1",
+    );
     assert_eq!(rows[0]["integrity"], "intact");
     assert_eq!(rows[1]["integrity"], "modified");
     assert_eq!(rows[1]["n"], 3);
@@ -183,18 +263,35 @@ fn head_object_output_named_after_the_digest_supplies_the_newest_signature() {
         serde_json::from_slice(&std::fs::read(inputs.join("signatures.json")).unwrap()).unwrap();
     std::fs::remove_file(inputs.join("signatures.json")).unwrap();
     let newest = &saved["DigestSignatures"][0];
-    let name = newest["DigestS3Object"].as_str().unwrap().rsplit('/').next().unwrap();
+    let name = newest["DigestS3Object"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
     let head = dir.path().join(format!("{name}.head.json"));
     let output = serde_json::json!({"AcceptRanges": "bytes", "ContentLength": 900, "ETag": "\"x\"",
         "ContentType": "application/json", "Metadata": {"signature": newest["Signature"],
         "signature-algorithm": "SHA256withRSA"}});
     std::fs::write(&head, output.to_string()).unwrap();
     let db = ingest(dir.path(), &inputs);
-    let output = verify(&db, &["--public-keys".as_ref(), keys().as_os_str(),
-                               "--digest-signatures".as_ref(), head.as_os_str()]);
+    let output = verify(
+        &db,
+        &[
+            "--public-keys".as_ref(),
+            keys().as_os_str(),
+            "--digest-signatures".as_ref(),
+            head.as_os_str(),
+        ],
+    );
     let found = counts(&db);
     // The backfill digest's signature was only in signatures.json: now unknown.
-    assert_eq!(count(&found, "digest_signature", "valid"), 4, "{}", text(&output));
+    assert_eq!(
+        count(&found, "digest_signature", "valid"),
+        4,
+        "{}",
+        text(&output)
+    );
     assert_eq!(count(&found, "digest_signature", "uncheckable"), 1);
 }
 
@@ -212,7 +309,10 @@ fn investigate_with_public_keys_verifies_as_part_of_the_run() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let db = out.join("case.duckdb");
-    assert_eq!(query_json(&db, "SELECT verdict FROM integrity_summary")[0]["verdict"], "problems");
+    assert_eq!(
+        query_json(&db, "SELECT verdict FROM integrity_summary")[0]["verdict"],
+        "problems"
+    );
     let findings: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("findings.json")).unwrap()).unwrap();
     let invalid = findings["investigations"]
@@ -229,14 +329,27 @@ fn a_malformed_key_file_is_an_error_naming_it_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = ingest(dir.path(), &case_dir("modified-log"));
     let bad = dir.path().join("keys.json");
-    std::fs::write(&bad, r#"{"PublicKeyList":[{"Fingerprint":"ab","Value":"bm90IGEga2V5"}]}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"PublicKeyList":[{"Fingerprint":"ab","Value":"bm90IGEga2V5"}]}"#,
+    )
+    .unwrap();
     let before = counts(&db);
     let output = verify(&db, &["--public-keys".as_ref(), bad.as_os_str()]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("keys.json") && stderr.contains("PublicKeyList[0] (Fingerprint ab)"), "{stderr}");
+    assert!(
+        stderr.contains("keys.json") && stderr.contains("PublicKeyList[0] (Fingerprint ab)"),
+        "{stderr}"
+    );
     assert_eq!(counts(&db), before);
-    let missing = verify(&db, &["--public-keys".as_ref(), dir.path().join("nope").as_os_str()]);
+    let missing = verify(
+        &db,
+        &[
+            "--public-keys".as_ref(),
+            dir.path().join("nope").as_os_str(),
+        ],
+    );
     assert_eq!(missing.status.code(), Some(2));
 }
 
@@ -245,11 +358,20 @@ fn a_signature_that_is_not_hex_is_an_error_naming_the_entry() {
     let dir = tempfile::tempdir().unwrap();
     let db = ingest(dir.path(), &case_dir("clean"));
     let bad = dir.path().join("sigs.json");
-    std::fs::write(&bad, r#"{"DigestSignatures":[{"DigestS3Object":"x","Signature":"not-hex!"}]}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"DigestSignatures":[{"DigestS3Object":"x","Signature":"not-hex!"}]}"#,
+    )
+    .unwrap();
     let output = verify(&db, &["--digest-signatures".as_ref(), bad.as_os_str()]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("sigs.json") && stderr.contains("DigestSignatures[0]") && stderr.contains("not hex"), "{stderr}");
+    assert!(
+        stderr.contains("sigs.json")
+            && stderr.contains("DigestSignatures[0]")
+            && stderr.contains("not hex"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -269,8 +391,15 @@ fn a_digest_that_is_not_json_is_invalid_and_the_rest_is_still_verified() {
     assert_eq!(count(&found, "digest_signature", "invalid"), 1, "{found:?}");
     assert_eq!(count(&found, "digest_chain", "broken_link"), 1, "{found:?}");
     assert_eq!(count(&found, "log_file", "verified"), 7, "{found:?}");
-    let detail = &query_json(&db, "SELECT detail FROM integrity WHERE status = 'invalid'")[0]["detail"];
-    assert!(detail.as_str().unwrap().contains("not a readable CloudTrail digest"), "{detail}");
+    let detail =
+        &query_json(&db, "SELECT detail FROM integrity WHERE status = 'invalid'")[0]["detail"];
+    assert!(
+        detail
+            .as_str()
+            .unwrap()
+            .contains("not a readable CloudTrail digest"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -288,8 +417,11 @@ fn verify_needs_an_existing_case() {
 fn awscli_python() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("ROOTLENS_AWSCLI_PYTHON").map(PathBuf::from),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/rootlens-awscli-venv/bin/python")),
-        Some(PathBuf::from("/root/.cache/rootlens-awscli-venv/bin/python")),
+        std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(".cache/rootlens-awscli-venv/bin/python")),
+        Some(PathBuf::from(
+            "/root/.cache/rootlens-awscli-venv/bin/python",
+        )),
     ];
     let found = candidates.into_iter().flatten().find(|p| p.exists());
     if found.is_none() {
@@ -297,15 +429,19 @@ fn awscli_python() -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "CI: no aws-cli venv (set ROOTLENS_AWSCLI_PYTHON or run .ci/run)"
         );
-        eprintln!("skipped: no aws-cli venv (python3 -m venv ~/.cache/rootlens-awscli-venv && \
-                   ~/.cache/rootlens-awscli-venv/bin/pip install awscli)");
+        eprintln!(
+            "skipped: no aws-cli venv (python3 -m venv ~/.cache/rootlens-awscli-venv && \
+                   ~/.cache/rootlens-awscli-venv/bin/pip install awscli)"
+        );
     }
     found
 }
 
 #[test]
 fn aws_cli_agrees_on_every_fixture_digest_and_log_file() {
-    let Some(python) = awscli_python() else { return };
+    let Some(python) = awscli_python() else {
+        return;
+    };
     let script = integrity_dir().join("awscli_check.py");
     let mut compared = 0;
     for (case, _, _) in EXPECTED {
@@ -325,12 +461,26 @@ fn aws_cli_agrees_on_every_fixture_digest_and_log_file() {
             let rows = query_json(&db, &format!(
                 "SELECT subject, status FROM integrity WHERE check_name = '{check}' {extra} ORDER BY subject"
             ));
-            rows.iter().map(|r| (r["subject"].as_str().unwrap().to_string(), r["status"].clone()))
+            rows.iter()
+                .map(|r| {
+                    (
+                        r["subject"].as_str().unwrap().to_string(),
+                        r["status"].clone(),
+                    )
+                })
                 .collect::<serde_json::Map<_, _>>()
                 .into()
         };
-        assert_eq!(ours("digest_signature", ""), theirs["digests"], "{case}: signatures");
-        assert_eq!(ours("digest_location", ""), theirs["locations"], "{case}: locations");
+        assert_eq!(
+            ours("digest_signature", ""),
+            theirs["digests"],
+            "{case}: signatures"
+        );
+        assert_eq!(
+            ours("digest_location", ""),
+            theirs["locations"],
+            "{case}: locations"
+        );
         assert_eq!(
             ours("log_file", "AND vouching_digest IS NOT NULL"),
             theirs["log_files"],

@@ -357,13 +357,12 @@ impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
             expect_end(stream)?;
             return Ok(DocumentKind::Digest(first));
         }
-        if has("PublicKeyList") {
+        if has("PublicKeyList") || super::signatures::is_signature_document(&keys) {
             expect_end(stream)?;
-            return Ok(DocumentKind::PublicKeys(first));
-        }
-        if super::signatures::is_signature_document(&keys) {
-            expect_end(stream)?;
-            return Ok(DocumentKind::DigestSignatures(first));
+            return Ok(match has("PublicKeyList") {
+                true => DocumentKind::PublicKeys(first),
+                false => DocumentKind::DigestSignatures(first),
+            });
         }
         if !(has("eventTime") || has("eventName") || has("eventID") || has("CloudTrailEvent")) {
             return Ok(DocumentKind::NotCloudTrail(

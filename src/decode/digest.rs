@@ -219,7 +219,11 @@ mod tests {
              \"digestS3Object\":\"AWSLogs/x\",\"previousDigestSignature\":null,\"logFiles\"",
         );
         let digest = parse(text.as_bytes()).unwrap();
-        assert!(digest.missing_fields.is_empty(), "{:?}", digest.missing_fields);
+        assert!(
+            digest.missing_fields.is_empty(),
+            "{:?}",
+            digest.missing_fields
+        );
         assert_eq!(digest.previous_signature, None);
         assert_eq!(digest.s3_object.as_deref(), Some("AWSLogs/x"));
     }

@@ -88,7 +88,8 @@ fn entry_of(index: usize, entry: &serde_json::Value) -> Result<PublicKey, Decode
         validity_start: time("ValidityStartTime")?,
         validity_end: time("ValidityEndTime")?,
     };
-    key.rsa().map_err(|cause| DecodeError::new(place(), cause))?;
+    key.rsa()
+        .map_err(|cause| DecodeError::new(place(), cause))?;
     Ok(key)
 }
 

@@ -95,12 +95,14 @@ fn list_entry(index: usize, entry: serde_json::Value) -> Result<DigestSignature,
 }
 
 fn head_object(value: serde_json::Value, file_name: &str) -> Result<DigestSignature, DecodeError> {
-    let head: HeadObject = serde_json::from_value(value).map_err(|e| {
-        DecodeError::new("\"Metadata\"", format!("not S3 object metadata: {e}"))
-    })?;
+    let head: HeadObject = serde_json::from_value(value)
+        .map_err(|e| DecodeError::new("\"Metadata\"", format!("not S3 object metadata: {e}")))?;
     let place = "\"Metadata\"";
     let signature = head.metadata.get("signature").ok_or_else(|| {
-        DecodeError::new(place, "no `signature` (x-amz-meta-signature) in the metadata")
+        DecodeError::new(
+            place,
+            "no `signature` (x-amz-meta-signature) in the metadata",
+        )
     })?;
     let digest_name = digest_file_name(file_name).ok_or_else(|| {
         DecodeError::new(
@@ -129,7 +131,8 @@ fn head_object(value: serde_json::Value, file_name: &str) -> Result<DigestSignat
 fn digest_file_name(file_name: &str) -> Option<String> {
     let end = file_name.find(".json.gz")? + ".json.gz".len();
     let name = &file_name[..end];
-    name.contains("_CloudTrail-Digest_").then(|| name.to_string())
+    name.contains("_CloudTrail-Digest_")
+        .then(|| name.to_string())
 }
 
 fn time_of(text: Option<&str>, place: &str) -> Result<Option<i64>, DecodeError> {
@@ -144,7 +147,10 @@ fn time_of(text: Option<&str>, place: &str) -> Result<Option<i64>, DecodeError> 
 /// A signature must be hex (upper or lower case); returned in lower case.
 pub fn checked_hex(text: &str) -> Result<String, String> {
     let text = text.trim();
-    if text.is_empty() || text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if text.is_empty()
+        || !text.len().is_multiple_of(2)
+        || !text.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         let shown: String = text.chars().take(40).collect();
         return Err(format!("the signature is not hex: `{shown}`"));
     }
@@ -155,7 +161,8 @@ pub fn checked_hex(text: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    const NAME: &str = "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240530T120512Z.json.gz";
+    const NAME: &str =
+        "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240530T120512Z.json.gz";
 
     #[test]
     fn reads_the_documented_list() {

@@ -210,17 +210,7 @@ fn decode_cloudtrail(
         (DocumentKind::NotCloudTrail(_), _) => SourceKind::Json,
     };
     match kind {
-        DocumentKind::Digest(text) => match digest::parse(&text) {
-            Ok(digest) => {
-                outcome.digest = Some(DigestFile {
-                    digest,
-                    text: String::from_utf8_lossy(&text).into_owned(),
-                    region: region_after(path, "CloudTrail-Digest"),
-                });
-                outcome
-            }
-            Err(error) => outcome.fail(error),
-        },
+        DocumentKind::Digest(text) => decode_digest(outcome, &text, path),
         DocumentKind::PublicKeys(text) => match pubkeys::parse(&text) {
             Ok(keys) => {
                 outcome.records_seen = keys.len() as u64;
@@ -229,17 +219,7 @@ fn decode_cloudtrail(
             }
             Err(error) => outcome.fail(error),
         },
-        DocumentKind::DigestSignatures(text) => {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            match signatures::parse(&text, name.as_deref().unwrap_or("")) {
-                Ok(list) => {
-                    outcome.records_seen = list.len() as u64;
-                    outcome.digest_signatures = list;
-                    outcome
-                }
-                Err(error) => outcome.fail(error),
-            }
-        }
+        DocumentKind::DigestSignatures(text) => decode_signatures(outcome, &text, path),
         DocumentKind::NotCloudTrail(reason) => outcome.skip(reason),
         _ => {
             if !builder.is_empty() && tx.send(FileMessage::Events(builder.finish())).is_err() {
@@ -260,6 +240,33 @@ fn decode_cloudtrail(
             }
             outcome
         }
+    }
+}
+
+fn decode_digest(mut outcome: FileOutcome, text: &[u8], path: &Path) -> FileOutcome {
+    match digest::parse(text) {
+        Ok(digest) => {
+            outcome.digest = Some(DigestFile {
+                digest,
+                text: String::from_utf8_lossy(text).into_owned(),
+                region: region_after(path, "CloudTrail-Digest"),
+            });
+            outcome
+        }
+        Err(error) => outcome.fail(error),
+    }
+}
+
+/// Saved digest signatures; a head-object output is named after its digest.
+fn decode_signatures(mut outcome: FileOutcome, text: &[u8], path: &Path) -> FileOutcome {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    match signatures::parse(text, name.as_deref().unwrap_or("")) {
+        Ok(list) => {
+            outcome.records_seen = list.len() as u64;
+            outcome.digest_signatures = list;
+            outcome
+        }
+        Err(error) => outcome.fail(error),
     }
 }
 

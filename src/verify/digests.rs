@@ -63,14 +63,26 @@ impl DigestIndex {
                 index.by_signed_key.insert(key_of(object), record.file);
             }
             if let Some(previous) = &record.previous_object {
-                index.successors.entry(key_of(previous)).or_default().push(r);
+                index
+                    .successors
+                    .entry(key_of(previous))
+                    .or_default()
+                    .push(r);
             }
         }
         for (s, saved) in ev.signatures.iter().enumerate() {
             if saved.s3_object.contains('/') {
-                index.saved_by_key.entry(key_of(&saved.s3_object)).or_default().push(s);
+                index
+                    .saved_by_key
+                    .entry(key_of(&saved.s3_object))
+                    .or_default()
+                    .push(s);
             } else {
-                index.saved_by_name.entry(name_key(&saved.s3_object)).or_default().push(s);
+                index
+                    .saved_by_name
+                    .entry(name_key(&saved.s3_object))
+                    .or_default()
+                    .push(s);
             }
         }
         index
@@ -95,7 +107,10 @@ fn chain_of(record: &DigestRecord, file: &CaseFile) -> ChainId {
     let name = record.s3_object.as_deref().unwrap_or(&file.path);
     layout::digest_chain(layout::file_name(name)).unwrap_or_else(|| ChainId {
         account: record.account_id.clone(),
-        region: file.parts.as_ref().map_or(String::new(), |p| p.region.clone()),
+        region: file
+            .parts
+            .as_ref()
+            .map_or(String::new(), |p| p.region.clone()),
         trail: "?".into(),
         home_region: "?".into(),
         backfill: false,
@@ -112,12 +127,17 @@ pub fn check(ev: &CaseEvidence, index: &DigestIndex, ring: &KeyRing) -> (Vec<Row
         for (position, &r) in members.iter().enumerate() {
             chain_rows.insert(r, chain_row(ev, index, id, members, position));
         }
-        let periods = runs.entry((id.account.clone(), id.region.clone())).or_default();
+        let periods = runs
+            .entry((id.account.clone(), id.region.clone()))
+            .or_default();
         periods.extend(unbroken_periods(ev, members));
     }
     for (f, file) in ev.files.iter().enumerate().filter(|(_, f)| f.is_digest()) {
         let Some(&r) = index.record_of.get(&f) else {
-            let why = file.reason.clone().unwrap_or_else(|| format!("read as {}", file.kind));
+            let why = file
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("read as {}", file.kind));
             rows.push(
                 Row::about("digest_signature", file)
                     .status("invalid", true)
@@ -216,6 +236,18 @@ fn signatures_for(
     found
 }
 
+/// When CloudTrail may have signed the digest: a key valid then is accepted. None: unknown
+/// (a backfill digest whose generation time no saved signature gives).
+fn signing_window(ev: &CaseEvidence, record: &DigestRecord, object: &str) -> Option<(i64, i64)> {
+    if !layout::is_backfill(layout::file_name(object)) {
+        return Some((record.end, record.end + SIGNING_WINDOW_MICROS));
+    }
+    let generated = ev.signatures.iter().find_map(|s| {
+        (name_key(&s.s3_object) == name_key(object)).then_some(s.backfill_generated)?
+    });
+    generated.map(|g| (g - HOUR, g + HOUR))
+}
+
 fn signature_row(
     ev: &CaseEvidence,
     index: &DigestIndex,
@@ -252,15 +284,7 @@ fn signature_row(
                       signature (--digest-signatures) names this digest";
         return row.status("uncheckable", false).detail(detail);
     }
-    let backfill = layout::is_backfill(layout::file_name(object));
-    let window = if backfill {
-        let generated = ev.signatures.iter().find_map(|s| {
-            (name_key(&s.s3_object) == name_key(object)).then_some(s.backfill_generated)?
-        });
-        generated.map(|g| (g - HOUR, g + HOUR))
-    } else {
-        Some((record.end, record.end + SIGNING_WINDOW_MICROS))
-    };
+    let window = signing_window(ev, record, object);
     let fingerprint = record.fingerprint.as_deref().unwrap_or("");
     let keys = match ring.select(fingerprint, window) {
         Ok(keys) => keys,
@@ -314,9 +338,9 @@ fn chain_row(
     let chain = id.describe();
     let Some(previous) = &d.previous_object else {
         return match earlier {
-            None => row
-                .status("start", false)
-                .detail(format!("the first digest of {chain} in the case; it names no previous digest")),
+            None => row.status("start", false).detail(format!(
+                "the first digest of {chain} in the case; it names no previous digest"
+            )),
             Some(e) => {
                 row.unproven = Some((e.end, d.start));
                 row.status("null_link", false).detail(format!(
@@ -329,7 +353,11 @@ fn chain_row(
     };
     row.expected = d.previous_hash.clone();
     row.vouching_digest = Some(previous.clone());
-    let moved = index.find(previous).is_none().then(|| index.find_moved(previous)).flatten();
+    let moved = index
+        .find(previous)
+        .is_none()
+        .then(|| index.find_moved(previous))
+        .flatten();
     if let Some(p) = moved {
         row.detail = format!(
             "the previous digest sits at {}, not where it was signed",
@@ -352,7 +380,11 @@ fn chain_row(
     let prev_file = &ev.files[p];
     row.vouching_source_id = Some(prev_file.source_id);
     row.actual = prev_file.content_sha256.clone();
-    if let Some(algorithm) = d.previous_hash_algorithm.as_deref().filter(|a| *a != "SHA-256") {
+    if let Some(algorithm) = d
+        .previous_hash_algorithm
+        .as_deref()
+        .filter(|a| *a != "SHA-256")
+    {
         return row
             .status("uncheckable", false)
             .detail(format!("hash algorithm {algorithm} is not supported"));

@@ -74,7 +74,12 @@ pub fn check(ev: &CaseEvidence, runs: &Runs) -> Vec<Row> {
 }
 
 /// The rows for one entry of a digest's logFiles.
-fn listed_rows(ev: &CaseEvidence, entry: &ListedFile, digest: &CaseFile, found: &[usize]) -> Vec<Row> {
+fn listed_rows(
+    ev: &CaseEvidence,
+    entry: &ListedFile,
+    digest: &CaseFile,
+    found: &[usize],
+) -> Vec<Row> {
     let key = layout::awslogs_key(&entry.s3_object).unwrap_or_else(|| entry.s3_object.clone());
     let parts = layout::parse_key(&key);
     let base = Row {
@@ -97,7 +102,9 @@ fn listed_rows(ev: &CaseEvidence, entry: &ListedFile, digest: &CaseFile, found: 
             (Some(a), Some(b)) => Some((a, b)),
             _ => None,
         };
-        return vec![row.detail("listed by the digest but not in the case: deleted or not exported")];
+        return vec![
+            row.detail("listed by the digest but not in the case: deleted or not exported")
+        ];
     }
     let same = |f: &CaseFile| {
         f.content_sha256
@@ -118,14 +125,16 @@ fn listed_rows(ev: &CaseEvidence, entry: &ListedFile, digest: &CaseFile, found: 
             if same(file) {
                 row.status("verified", false)
             } else if file.content_sha256.is_none() {
-                row.status("modified", true)
-                    .detail("the content could not be read to its end, so it is not what the digest hashed")
+                row.status("modified", true).detail(
+                    "the content could not be read to its end, so it is not what the digest hashed",
+                )
             } else if any_same {
                 row.status("modified", true)
                     .detail("another copy in the case matches the digest; this one differs")
             } else {
-                row.status("modified", true)
-                    .detail("the SHA-256 of the decompressed content differs from the digest's hashValue")
+                row.status("modified", true).detail(
+                    "the SHA-256 of the decompressed content differs from the digest's hashValue",
+                )
             }
         })
         .collect()
@@ -138,15 +147,18 @@ fn unlisted_row(file: &CaseFile, runs: &Runs) -> Row {
         let what = if file.folder() == Some("CloudTrail-Insight") {
             "an Insights file: rootlens does not check Insights files against digests".to_string()
         } else {
-            format!("{} is not a file CloudTrail delivered to S3: no digest can list it", file.kind)
+            format!(
+                "{} is not a file CloudTrail delivered to S3: no digest can list it",
+                file.kind
+            )
         };
         return row.status("not_covered", false).detail(what);
     };
     let stamp = layout::log_file_stamp(layout::file_name(&file.path)).or(file.last_event);
     let Some(stamp) = stamp else {
-        return row
-            .status("not_covered", false)
-            .detail("no delivery time in its name and no events: cannot place it in a digest period");
+        return row.status("not_covered", false).detail(
+            "no delivery time in its name and no events: cannot place it in a digest period",
+        );
     };
     let periods = runs.get(&(parts.account.clone(), parts.region.clone()));
     // The name gives the minute: the whole minute must lie inside the period.

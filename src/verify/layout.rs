@@ -128,13 +128,26 @@ mod tests {
 
     #[test]
     fn keys_start_at_the_last_awslogs_component() {
-        let key = awslogs_key("/case/x/AWSLogs/o-ab12/4444/CloudTrail/us-east-1/2024/05/27/f.json.gz");
-        assert_eq!(key.as_deref(), Some("AWSLogs/o-ab12/4444/CloudTrail/us-east-1/2024/05/27/f.json.gz"));
-        assert_eq!(awslogs_key(r"C:\e\AWSLogs\1\CloudTrail\r\f").as_deref(), Some("AWSLogs/1/CloudTrail/r/f"));
+        let key =
+            awslogs_key("/case/x/AWSLogs/o-ab12/4444/CloudTrail/us-east-1/2024/05/27/f.json.gz");
+        assert_eq!(
+            key.as_deref(),
+            Some("AWSLogs/o-ab12/4444/CloudTrail/us-east-1/2024/05/27/f.json.gz")
+        );
+        assert_eq!(
+            awslogs_key(r"C:\e\AWSLogs\1\CloudTrail\r\f").as_deref(),
+            Some("AWSLogs/1/CloudTrail/r/f")
+        );
         assert_eq!(awslogs_key("exports/a.json"), None);
         let parts = parse_key(key.as_deref().unwrap()).unwrap();
-        assert_eq!((parts.account.as_str(), parts.folder.as_str(), parts.region.as_str()),
-                   ("4444", "CloudTrail", "us-east-1"));
+        assert_eq!(
+            (
+                parts.account.as_str(),
+                parts.folder.as_str(),
+                parts.region.as_str()
+            ),
+            ("4444", "CloudTrail", "us-east-1")
+        );
         assert_eq!(match_key("a.json.gz"), "a.json");
     }
 

@@ -49,7 +49,9 @@ impl VerifyOptions {
                 .with_context(|| format!("cannot read the key file {}", path.display()))?;
             let keys = pubkeys::parse(&bytes)
                 .with_context(|| format!("the key file {} is malformed", path.display()))?;
-            arguments.public_keys.push((path.to_string_lossy().into_owned(), keys));
+            arguments
+                .public_keys
+                .push((path.to_string_lossy().into_owned(), keys));
         }
         for path in files_of(&self.digest_signatures, "--digest-signatures")? {
             let bytes = std::fs::read(&path)
@@ -57,7 +59,9 @@ impl VerifyOptions {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             let list = signatures::parse(&bytes, name.as_deref().unwrap_or(""))
                 .with_context(|| format!("the signature file {} is malformed", path.display()))?;
-            arguments.signatures.push((path.to_string_lossy().into_owned(), list));
+            arguments
+                .signatures
+                .push((path.to_string_lossy().into_owned(), list));
         }
         Ok(arguments)
     }
@@ -77,7 +81,10 @@ fn files_of(paths: &[PathBuf], option: &str) -> Result<Vec<PathBuf>> {
                 .collect();
             found.sort();
             if found.is_empty() {
-                bail!("{option} {}: the folder holds no .json file", path.display());
+                bail!(
+                    "{option} {}: the folder holds no .json file",
+                    path.display()
+                );
             }
             files.extend(found);
         } else if path.is_file() {

@@ -56,7 +56,8 @@ pub fn write(conn: &Connection, rows: &[Row]) -> Result<()> {
     conn.execute("DELETE FROM integrity", [])?;
     let mut appender = conn.appender("integrity")?;
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
-    let time = |v: Option<i64>| v.map_or(Value::Null, |m| Value::Timestamp(TimeUnit::Microsecond, m));
+    let time =
+        |v: Option<i64>| v.map_or(Value::Null, |m| Value::Timestamp(TimeUnit::Microsecond, m));
     for row in rows {
         appender.append_row(appender_params_from_iter([
             Value::Text(row.check.to_string()),

@@ -35,8 +35,8 @@ pub fn string_to_sign(
 
 /// Whether `signature_hex` is a valid signature of `message`; Err when it is not hex.
 pub fn verifies(key: &RsaPublicKey, message: &[u8], signature_hex: &str) -> Result<bool, String> {
-    let signature = hex::decode(signature_hex.trim())
-        .map_err(|e| format!("the signature is not hex ({e})"))?;
+    let signature =
+        hex::decode(signature_hex.trim()).map_err(|e| format!("the signature is not hex ({e})"))?;
     let hashed = Sha256::digest(message);
     Ok(key
         .verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &signature)
@@ -86,7 +86,10 @@ impl KeyRing {
     /// Adds a key unless the same one is there; a key whose value does not parse is left out.
     pub fn add(&mut self, key: PublicKey, origin: &str) {
         let Ok(rsa) = key.rsa() else { return };
-        let same = self.by_fingerprint.entry(key.fingerprint.clone()).or_default();
+        let same = self
+            .by_fingerprint
+            .entry(key.fingerprint.clone())
+            .or_default();
         if same.iter().any(|k| k.key.value == key.value) {
             return;
         }
@@ -107,7 +110,11 @@ impl KeyRing {
 
     /// The keys with this fingerprint valid around `at` (any of them when `at` is None), or why
     /// there is none.
-    pub fn select(&self, fingerprint: &str, at: Option<(i64, i64)>) -> Result<Vec<&RingKey>, String> {
+    pub fn select(
+        &self,
+        fingerprint: &str,
+        at: Option<(i64, i64)>,
+    ) -> Result<Vec<&RingKey>, String> {
         let Some(keys) = self.by_fingerprint.get(fingerprint) else {
             return Err(if self.is_empty() {
                 "no public keys given (save `aws cloudtrail list-public-keys` output and pass it \
@@ -143,7 +150,9 @@ impl KeyRing {
 pub fn show(micros: Option<i64>) -> String {
     micros
         .and_then(crate::time::from_micros)
-        .map_or("(open)".to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map_or("(open)".to_string(), |t| {
+            t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        })
 }
 
 #[cfg(test)]

@@ -15,8 +15,17 @@ pub struct VerifySummary {
     pub counts: BTreeMap<(String, String), u64>,
     pub problems: u64,
     pub public_keys: usize,
-    /// Rows that are problems or leave time unproven: (status, subject, from, to, detail).
-    pub notable: Vec<(String, String, Option<(i64, i64)>, String)>,
+    /// Rows that are problems or leave time unproven.
+    pub notable: Vec<Notable>,
+}
+
+/// A row worth naming on the terminal.
+#[derive(Debug, Clone)]
+pub struct Notable {
+    pub status: String,
+    pub subject: String,
+    pub unproven: Option<(i64, i64)>,
+    pub detail: String,
 }
 
 impl VerifySummary {
@@ -34,12 +43,12 @@ impl VerifySummary {
                 summary.problems += 1;
             }
             if row.problem || row.status == "null_link" {
-                summary.notable.push((
-                    row.status.to_string(),
-                    row.subject.clone(),
-                    row.unproven,
-                    row.detail.clone(),
-                ));
+                summary.notable.push(Notable {
+                    status: row.status.to_string(),
+                    subject: row.subject.clone(),
+                    unproven: row.unproven,
+                    detail: row.detail.clone(),
+                });
             }
         }
         summary
@@ -100,7 +109,13 @@ impl VerifySummary {
                 "no digest signature could be verified\n"
             });
         }
-        for (status, subject, unproven, detail) in self.notable.iter().take(LISTED) {
+        for Notable {
+            status,
+            subject,
+            unproven,
+            detail,
+        } in self.notable.iter().take(LISTED)
+        {
             let range = unproven.map_or(String::new(), |(a, b)| {
                 format!(" [unproven {} to {}]", show(Some(a)), show(Some(b)))
             });
