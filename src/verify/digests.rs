@@ -132,6 +132,7 @@ pub fn check(ev: &CaseEvidence, index: &DigestIndex, ring: &KeyRing) -> (Vec<Row
             .or_default();
         periods.extend(unbroken_periods(ev, members));
     }
+    let mut signature_rows = signature_rows(ev, index, ring);
     for (f, file) in ev.files.iter().enumerate().filter(|(_, f)| f.is_digest()) {
         let Some(&r) = index.record_of.get(&f) else {
             let why = file
@@ -149,10 +150,38 @@ pub fn check(ev: &CaseEvidence, index: &DigestIndex, ring: &KeyRing) -> (Vec<Row
         if let Some(row) = location_row(record, file) {
             rows.push(row);
         }
-        rows.push(signature_row(ev, index, ring, record, file));
+        rows.extend(signature_rows.remove(&r));
         rows.extend(chain_rows.remove(&r));
     }
     (rows, runs)
+}
+
+/// The signature check of every decoded digest, by record index: RSA verification is most of
+/// the work, so it is spread over the cores.
+fn signature_rows(ev: &CaseEvidence, index: &DigestIndex, ring: &KeyRing) -> HashMap<usize, Row> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = ev.digests.len().div_ceil(threads).max(1);
+    let records: Vec<usize> = (0..ev.digests.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&r| {
+                            let record = &ev.digests[r];
+                            let file = &ev.files[record.file];
+                            (r, signature_row(ev, index, ring, record, file))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Decoded digests by chain, each chain in time order.
