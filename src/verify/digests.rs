@@ -330,7 +330,7 @@ fn signature_row(
     for (sig, origin, origin_id) in &known {
         row.actual = Some(sig.clone());
         for key in &keys {
-            match signature::verifies(&key.rsa, message.as_bytes(), sig) {
+            match signature::verifies(key, message.as_bytes(), sig) {
                 Ok(true) => {
                     row.vouching_digest = Some(origin.clone());
                     row.vouching_source_id = *origin_id;

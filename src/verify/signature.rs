@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use duckdb::Connection;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
-use sha2::{Digest, Sha256};
+use ring::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
+use rsa::traits::PublicKeyParts;
 
 use crate::decode::pubkeys::PublicKey;
 
@@ -33,20 +33,26 @@ pub fn string_to_sign(
     )
 }
 
-/// Whether `signature_hex` is a valid signature of `message`; Err when it is not hex.
-pub fn verifies(key: &RsaPublicKey, message: &[u8], signature_hex: &str) -> Result<bool, String> {
+/// Whether `signature_hex` is a valid RSA PKCS#1 v1.5 SHA-256 signature of `message`; Err
+/// when it is not hex.
+pub fn verifies(key: &RingKey, message: &[u8], signature_hex: &str) -> Result<bool, String> {
     let signature =
         hex::decode(signature_hex.trim()).map_err(|e| format!("the signature is not hex ({e})"))?;
-    let hashed = Sha256::digest(message);
-    Ok(key
-        .verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &signature)
+    let components = RsaPublicKeyComponents {
+        n: &key.modulus,
+        e: &key.exponent,
+    };
+    Ok(components
+        .verify(&RSA_PKCS1_2048_8192_SHA256, message, &signature)
         .is_ok())
 }
 
 /// A usable key and where it came from.
 pub struct RingKey {
     pub key: PublicKey,
-    pub rsa: RsaPublicKey,
+    /// Big-endian modulus and exponent.
+    pub modulus: Vec<u8>,
+    pub exponent: Vec<u8>,
     pub origin: String,
 }
 
@@ -86,6 +92,7 @@ impl KeyRing {
     /// Adds a key unless the same one is there; a key whose value does not parse is left out.
     pub fn add(&mut self, key: PublicKey, origin: &str) {
         let Ok(rsa) = key.rsa() else { return };
+        let (modulus, exponent) = (rsa.n().to_bytes_be(), rsa.e().to_bytes_be());
         let same = self
             .by_fingerprint
             .entry(key.fingerprint.clone())
@@ -95,7 +102,8 @@ impl KeyRing {
         }
         same.push(RingKey {
             key,
-            rsa,
+            modulus,
+            exponent,
             origin: origin.to_string(),
         });
     }
