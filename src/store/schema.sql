@@ -161,6 +161,8 @@ CREATE TABLE IF NOT EXISTS geo_databases (
 
 -- ---- Evidence integrity (`rootlens verify`; CloudTrail log-file validation, offline) ----------
 -- Columns added to tables above, appended so that cases written before keep loading.
+-- sources.kind also takes: cloudtrail_public_keys (`list-public-keys` output) |
+-- digest_signatures (saved S3 signatures of digests).
 
 -- SHA-256 of the file's *decompressed* content (what a digest's `hashValue` records), for
 -- every JSON input; NULL where the content could not be read to its end.

@@ -78,7 +78,7 @@ pub struct DigestRecord {
 pub struct ListedFile {
     pub digest_source_id: i32,
     pub s3_object: String,
-    pub hash_value: String,
+    pub hash_value: Option<String>,
     pub hash_algorithm: Option<String>,
     pub newest: Option<i64>,
     pub oldest: Option<i64>,

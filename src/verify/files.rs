@@ -87,10 +87,14 @@ fn listed_rows(
         subject: key.clone(),
         account_id: parts.as_ref().map(|p| p.account.clone()),
         region: parts.as_ref().map(|p| p.region.clone()),
-        expected: Some(entry.hash_value.clone()),
+        expected: entry.hash_value.clone(),
         vouching_digest: Some(digest.subject()),
         vouching_source_id: Some(digest.source_id),
         ..Row::default()
+    };
+    let Some(hash_value) = entry.hash_value.as_deref() else {
+        let row = base.status("uncheckable", false);
+        return vec![row.detail("the digest gives no hashValue for this file")];
     };
     if let Some(algorithm) = entry.hash_algorithm.as_deref().filter(|a| *a != "SHA-256") {
         let row = base.status("uncheckable", false);
@@ -109,7 +113,7 @@ fn listed_rows(
     let same = |f: &CaseFile| {
         f.content_sha256
             .as_deref()
-            .is_some_and(|h| h.eq_ignore_ascii_case(&entry.hash_value))
+            .is_some_and(|h| h.eq_ignore_ascii_case(hash_value))
     };
     let any_same = found.iter().any(|&i| same(&ev.files[i]));
     found
