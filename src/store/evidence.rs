@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use duckdb::types::{TimeUnit, Value};
-use duckdb::{params, Connection};
+use duckdb::{params, Appender, Connection};
 
 use super::outcome::{DigestFile, FileOutcome};
 use crate::decode::pubkeys::PublicKey;
@@ -14,59 +14,69 @@ fn micros(value: Option<i64>) -> Value {
     value.map_or(Value::Null, |m| Value::Timestamp(TimeUnit::Microsecond, m))
 }
 
-/// One `digests` row and its `digest_log_files` rows.
-pub fn insert_digest(conn: &Connection, source_id: i32, file: &DigestFile) -> Result<()> {
-    let d = &file.digest;
-    let missing = (!d.missing_fields.is_empty()).then(|| d.missing_fields.join(","));
-    conn.prepare_cached(
-        "INSERT INTO digests (source_id, account_id, region, digest_start_time, digest_end_time,
-             log_file_count, previous_digest_hash, raw, digest_s3_bucket, digest_s3_object,
-             public_key_fingerprint, signature_algorithm, digest_end_time_text,
-             previous_digest_s3_bucket, previous_digest_s3_object, previous_digest_signature,
-             previous_digest_hash_algorithm, newest_event_time, oldest_event_time, missing_fields)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        source_id,
-        d.account_id,
-        file.region,
-        micros(Some(d.start_micros)),
-        micros(Some(d.end_micros)),
-        d.log_file_count as i64,
-        d.previous_hash,
-        file.text,
-        d.s3_bucket,
-        d.s3_object,
-        d.public_key_fingerprint,
-        d.signature_algorithm,
-        d.end_time_text,
-        d.previous_s3_bucket,
-        d.previous_s3_object,
-        d.previous_signature,
-        d.previous_hash_algorithm,
-        micros(d.newest_event_micros),
-        micros(d.oldest_event_micros),
-        missing,
-    ])
-    .context("cannot record a digest")?;
-    if d.log_files.is_empty() {
-        return Ok(());
+/// The appenders of `digests` and `digest_log_files`, kept open by the ingest writer.
+pub struct DigestAppenders<'conn> {
+    digests: Appender<'conn>,
+    log_files: Appender<'conn>,
+}
+
+impl<'conn> DigestAppenders<'conn> {
+    pub fn new(conn: &'conn Connection) -> Result<Self> {
+        Ok(DigestAppenders {
+            digests: conn.appender("digests")?,
+            log_files: conn.appender("digest_log_files")?,
+        })
     }
-    let mut appender = conn.appender("digest_log_files")?;
-    for (position, f) in d.log_files.iter().enumerate() {
-        appender.append_row(params![
-            source_id,
-            position as i32,
-            f.s3_bucket,
-            f.s3_object,
-            f.hash_value,
-            f.hash_algorithm,
-            micros(f.newest_event_micros),
-            micros(f.oldest_event_micros),
-        ])?;
+
+    pub fn flush(&mut self) -> Result<()> {
+        self.digests.flush()?;
+        self.log_files.flush()?;
+        Ok(())
     }
-    appender.flush()?;
-    Ok(())
+
+    /// One `digests` row (columns in table order: schema.sql, then its ALTERs) and its
+    /// `digest_log_files` rows.
+    pub fn append(&mut self, source_id: i32, file: &DigestFile) -> Result<()> {
+        let d = &file.digest;
+        let missing = (!d.missing_fields.is_empty()).then(|| d.missing_fields.join(","));
+        self.digests
+            .append_row(params![
+                source_id,
+                d.account_id,
+                file.region,
+                micros(Some(d.start_micros)),
+                micros(Some(d.end_micros)),
+                d.log_file_count as i64,
+                d.previous_hash,
+                file.text,
+                d.s3_bucket,
+                d.s3_object,
+                d.public_key_fingerprint,
+                d.signature_algorithm,
+                d.end_time_text,
+                d.previous_s3_bucket,
+                d.previous_s3_object,
+                d.previous_signature,
+                d.previous_hash_algorithm,
+                micros(d.newest_event_micros),
+                micros(d.oldest_event_micros),
+                missing,
+            ])
+            .context("cannot record a digest")?;
+        for (position, f) in d.log_files.iter().enumerate() {
+            self.log_files.append_row(params![
+                source_id,
+                position as i32,
+                f.s3_bucket,
+                f.s3_object,
+                f.hash_value,
+                f.hash_algorithm,
+                micros(f.newest_event_micros),
+                micros(f.oldest_event_micros),
+            ])?;
+        }
+        Ok(())
+    }
 }
 
 /// The public keys and digest signatures an input file holds.

@@ -92,6 +92,8 @@ pub struct CaseWriter<'conn> {
     duplicates: Appender<'conn>,
     sources: Appender<'conn>,
     errors: Appender<'conn>,
+    /// `digests` and `digest_log_files`.
+    digests: super::evidence::DigestAppenders<'conn>,
     /// Columns of an event batch that `duplicate_events` keeps, in its order.
     duplicate_columns: Vec<usize>,
     seen: HashSet<EventKey>,
@@ -123,6 +125,7 @@ impl<'conn> CaseWriter<'conn> {
             duplicates: conn.appender("duplicate_events")?,
             sources: conn.appender("sources")?,
             errors: conn.appender("load_errors")?,
+            digests: super::evidence::DigestAppenders::new(conn)?,
             duplicate_columns: [
                 "event_id",
                 "recipient_account_id",
@@ -322,6 +325,7 @@ impl<'conn> CaseWriter<'conn> {
         self.duplicates.flush()?;
         self.sources.flush()?;
         self.errors.flush()?;
+        self.digests.flush()?;
         Ok(())
     }
 
@@ -340,6 +344,7 @@ impl<'conn> CaseWriter<'conn> {
         drop(self.duplicates);
         drop(self.sources);
         drop(self.errors);
+        drop(self.digests);
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
@@ -380,8 +385,8 @@ impl<'conn> CaseWriter<'conn> {
         Ok(report.rows.len() as u64)
     }
 
-    fn insert_digest(&self, source_id: i32, file: &DigestFile) -> Result<()> {
-        super::evidence::insert_digest(self.conn, source_id, file)
+    fn insert_digest(&mut self, source_id: i32, file: &DigestFile) -> Result<()> {
+        self.digests.append(source_id, file)
     }
 }
 
