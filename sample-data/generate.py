@@ -15,6 +15,7 @@ README.md and generate.py are never touched.
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import gzip
 import hashlib
@@ -160,6 +161,61 @@ def iam_date(t: datetime) -> str:
     # IAM response dates as CloudTrail records them: "May 27, 2024, 9:14:05 PM"
     h = t.hour % 12 or 12
     return f"{t.strftime('%b')} {t.day}, {t.year}, {h}:{t.strftime('%M:%S')} {'AM' if t.hour < 12 else 'PM'}"
+
+
+
+# ---- digest signing (TEST ONLY) ------------------------------------------------------------
+# A 2048-bit RSA key made for this sample and nothing else: it signs the sample's digests the
+# way CloudTrail signs real ones (SHA256withRSA, RSA PKCS#1 v1.5 over SHA-256), so that
+# `rootlens verify` can check them; its public half ships in keys/ as `aws cloudtrail
+# list-public-keys` output. Never a real AWS key. Plain Python: the generator needs no packages.
+SAMPLE_TEST_KEY_N = int(
+    "ef1d0d2e315a22e6d26acdd0aa38f82a483f75ad19dc6bd6f7d2052d06e416937c00683377758c528437a2fb"
+    "3916ec3662435e4dcd2a4a2e86851f9588d07ac1a9380550f2f130fe63a12c86bb0a2a102cc651845aa34a5f"
+    "60d9da6dd1107f1e55dd5b3b50b46964242a53c65f0fbb3fdec1c47a655813fee00bdbc7f361143d248a2eb6"
+    "361baa51c1df482aafd5bb0a1bf9ef6bae3db76fb077bf1284ca513afc7a2d6a3db25c45df2d98337985e9ae"
+    "dba2ebd6cb21457be6f3610c8cb27f1e40faf8ee6c891d6694df63dd89a1993a87bb6ed63123e33033e7d4a9"
+    "e8862a53df19e37d791ac3933ab2e20826fbf855f12eb85b399aafacee33e6baf943e0f5", 16)
+SAMPLE_TEST_KEY_D = int(
+    "285e07339d3152631572e27c2fc09e64c4fdb1a81f8d8ec723df58f05911789e3d78f41e7c3464142a2e1a5d"
+    "bf2d978336e398b019cae1eb28daa092661e8c1ad5ae97772b0c7cf0f570e84b769828b1c25d58b5b77789be"
+    "c06306f5332e4dc799475d778e10671a78e08c7418e856fc5966ecfc9ccf59d0d5922af07eae0cf451f9b72a"
+    "aa945511c913493dc91bf22f9cb3026e04284f06ce4174419c87fb50a3078e7aefa302f91fd1dbc44da720f7"
+    "763b68a641254e216e74deaf4a42685d302925b4e1c4553909854f8c574ba87f84a3c52fea91082027578a40"
+    "99fbae5379ac5944a6e71c5baa1aef500a828024bcfc4c591f85f4eaf9ec7b0efefbba01", 16)
+SAMPLE_TEST_KEY_E = 65537
+# DER DigestInfo prefix of a SHA-256 hash (RFC 8017, section 9.2).
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def der_integer(value: int) -> bytes:
+    body = value.to_bytes(value.bit_length() // 8 + 1, "big")
+    return b"\x02" + der_length(len(body)) + body
+
+
+def der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def sample_public_key_der() -> bytes:
+    """PKCS#1 RSAPublicKey: SEQUENCE { modulus INTEGER, publicExponent INTEGER }."""
+    body = der_integer(SAMPLE_TEST_KEY_N) + der_integer(SAMPLE_TEST_KEY_E)
+    return b"\x30" + der_length(len(body)) + body
+
+
+def sample_fingerprint() -> str:
+    return hashlib.md5(sample_public_key_der()).hexdigest()
+
+
+def rsa_sign(text: str) -> str:
+    """RSASSA-PKCS1-v1_5 with SHA-256, as hex (what CloudTrail puts in x-amz-meta-signature)."""
+    size = (SAMPLE_TEST_KEY_N.bit_length() + 7) // 8
+    t = SHA256_DIGEST_INFO + hashlib.sha256(text.encode()).digest()
+    em = b"\x00\x01" + b"\xff" * (size - len(t) - 3) + b"\x00" + t
+    return pow(int.from_bytes(em, "big"), SAMPLE_TEST_KEY_D, SAMPLE_TEST_KEY_N).to_bytes(size, "big").hex()
 
 
 def dumps(obj) -> str:
@@ -851,7 +907,7 @@ class Tree:
         self.files[rel] = data
 
     def write(self):
-        for top in ("AWSLogs", "exports", "credential-reports", "unrelated"):
+        for top in ("AWSLogs", "exports", "credential-reports", "unrelated", "keys"):
             p = os.path.join(self.root, top)
             if os.path.isdir(p):
                 shutil.rmtree(p)
@@ -982,8 +1038,9 @@ def main(argv=None):
     s = RESTART_TIME
     for i in range(3):
         windows.append((s + timedelta(hours=i), s + timedelta(hours=i + 1), i == 0))
-    fingerprint = "7d8c3e0f5a1b9c2d4e6f8a0b1c3d5e7f"
+    fingerprint = sample_fingerprint()
     prev = None
+    newest_of_chain = []
     digests = []
     for (ws, we, chain_start) in windows:
         files = [f for f in log_files if f["acct"] == PROD and f["region"] == "us-east-1"
@@ -1006,16 +1063,37 @@ def main(argv=None):
             d.update({"previousDigestS3Bucket": None, "previousDigestS3Object": None,
                       "previousDigestHashValue": None, "previousDigestHashAlgorithm": None,
                       "previousDigestSignature": None})
+            if prev is not None:
+                newest_of_chain.append(prev)
         else:
+            IDS.hexs(512)  # drawn as before, so every later id stays the same
             d.update({"previousDigestS3Bucket": PROD_BUCKET, "previousDigestS3Object": prev[0],
                       "previousDigestHashValue": hashlib.sha256(prev[1]).hexdigest(),
                       "previousDigestHashAlgorithm": "SHA-256",
-                      "previousDigestSignature": IDS.hexs(512)})
+                      "previousDigestSignature": prev[2]})
         d["logFiles"] = lf
         raw = dumps(d).encode("utf-8")
         tree.put(rel, gz(raw))
-        prev = (rel, raw)
+        # CloudTrail signs each digest; the signature goes to its S3 metadata and into the next
+        # digest's previousDigestSignature.
+        signature = rsa_sign(f"{d['digestEndTime']}\n{PROD_BUCKET}/{rel}\n"
+                             f"{hashlib.sha256(raw).hexdigest()}\n"
+                             f"{d['previousDigestSignature'] or 'null'}")
+        prev = (rel, raw, signature)
         digests.append((rel, len(lf), chain_start))
+    newest_of_chain.append(prev)
+    # What `aws cloudtrail list-public-keys` and `aws s3api head-object` would have given.
+    keys = {"PublicKeyList": [{
+        "Value": base64.b64encode(sample_public_key_der()).decode(),
+        "ValidityStartTime": "2024-01-01T00:00:00+00:00",
+        "ValidityEndTime": "2025-01-01T00:00:00+00:00",
+        "Fingerprint": fingerprint}]}
+    tree.put("keys/cloudtrail-public-keys-us-east-1.json",
+             (json.dumps(keys, indent=2) + "\n").encode())
+    newest = {"DigestSignatures": [{"DigestS3Object": key, "Signature": sig,
+                                    "SignatureAlgorithm": "SHA256withRSA"}
+                                   for (key, _, sig) in newest_of_chain]}
+    tree.put("keys/digest-signatures.json", (json.dumps(newest, indent=2) + "\n").encode())
 
     # ---- insights ----------------------------------------------------------------------------
     shared = fixed_id("insight-shared")

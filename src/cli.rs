@@ -38,6 +38,33 @@ pub enum Command {
     Enrich(EnrichArgs),
     /// Print the case's tables, columns and views, documented
     Schema,
+    /// Check the case's CloudTrail log files and digests against the signed digest chain,
+    /// offline; exit 1 when something is modified, missing, unlisted or invalid
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+}
+
+/// Keys and signatures for log-file validation (`verify`, `ingest`, `investigate`).
+#[derive(Args)]
+pub struct IntegrityArgs {
+    /// CloudTrail public keys: saved `aws cloudtrail list-public-keys` output, a file or a folder
+    /// of .json files (repeatable; kept in the case). Such files among the inputs are found too
+    #[arg(long, value_name = "FILE|DIR")]
+    pub public_keys: Vec<PathBuf>,
+
+    /// Signatures of the newest digests (S3 metadata only): {"DigestSignatures": [{
+    /// "DigestS3Object", "Signature"}]} or saved `aws s3api head-object` output named after the
+    /// digest (<digest file name>.head.json); a file or folder, repeatable
+    #[arg(long, value_name = "FILE|DIR")]
+    pub digest_signatures: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -130,6 +157,9 @@ pub struct InvestigateArgs {
 
     #[command(flatten)]
     pub tuning: IngestTuning,
+
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
 
     #[command(flatten)]
     pub selection: RunSelection,
@@ -257,6 +287,9 @@ pub struct IngestArgs {
 
     #[command(flatten)]
     pub geo: GeoArgs,
+
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
 }
 
 /// How files are read (`ingest` and `investigate`).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use crate::cli::{GeoArgs, IngestTuning, RunSelection, SeverityArg, TemplatesArg};
+use crate::cli::{GeoArgs, IngestTuning, IntegrityArgs, RunSelection, SeverityArg, TemplatesArg};
 use crate::ingest::{self, IngestOptions};
 use crate::library::Severity;
 use crate::pipeline::{GeoOptions, ReportOptions};
@@ -71,4 +71,12 @@ pub fn report_options(
 
 pub fn fail_on(level: Option<SeverityArg>) -> Option<Severity> {
     level.map(SeverityArg::severity)
+}
+
+/// The keys and signatures verification uses, besides those in the case.
+pub fn verify_options(integrity: &IntegrityArgs) -> crate::verify::VerifyOptions {
+    crate::verify::VerifyOptions {
+        public_keys: integrity.public_keys.clone(),
+        digest_signatures: integrity.digest_signatures.clone(),
+    }
 }

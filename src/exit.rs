@@ -6,7 +6,8 @@ use crate::library::Severity;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     Success = 0,
-    /// Findings at or above the severity given with `--fail-on`.
+    /// Findings at or above the severity given with `--fail-on`; for `verify`, evidence that
+    /// is modified, missing, unlisted or invalid.
     Findings = 1,
     /// Bad usage, an error that stopped the command, or an investigation that failed.
     Error = 2,
@@ -15,7 +16,8 @@ pub enum ExitStatus {
 }
 
 /// The help text's account of [`ExitStatus`].
-pub const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 findings at or above --fail-on; \
+pub const EXIT_CODES_HELP: &str = "Exit codes: 0 success; 1 findings at or above --fail-on \
+(verify: evidence modified, missing, unlisted or invalid); \
 2 usage or fatal error, or an investigation failed; 3 finished, but some inputs failed \
 (see load_errors).";
 
@@ -30,6 +32,8 @@ pub struct Outcome {
     pub worst_finding: Option<Severity>,
     /// `--fail-on`.
     pub fail_on: Option<Severity>,
+    /// `verify` found evidence modified, missing, unlisted or invalid.
+    pub integrity_failed: bool,
 }
 
 impl ExitStatus {
@@ -42,7 +46,7 @@ impl ExitStatus {
         };
         if outcome.investigations_failed {
             ExitStatus::Error
-        } else if findings_at_threshold {
+        } else if findings_at_threshold || outcome.integrity_failed {
             ExitStatus::Findings
         } else if outcome.inputs_failed {
             ExitStatus::InputsFailed
@@ -63,6 +67,7 @@ mod tests {
             investigations_failed: true,
             worst_finding: Some(Severity::High),
             fail_on: Some(Severity::Medium),
+            integrity_failed: false,
         };
         assert_eq!(ExitStatus::of(&all), ExitStatus::Error);
         let no_failure = Outcome {
@@ -76,6 +81,21 @@ mod tests {
         };
         assert_eq!(ExitStatus::of(&below_threshold), ExitStatus::InputsFailed);
         assert_eq!(ExitStatus::of(&Outcome::default()), ExitStatus::Success);
+    }
+
+    #[test]
+    fn failed_integrity_is_1_below_an_investigation_failure() {
+        let outcome = Outcome {
+            integrity_failed: true,
+            inputs_failed: true,
+            ..Outcome::default()
+        };
+        assert_eq!(ExitStatus::of(&outcome), ExitStatus::Findings);
+        let failed = Outcome {
+            investigations_failed: true,
+            ..outcome
+        };
+        assert_eq!(ExitStatus::of(&failed), ExitStatus::Error);
     }
 
     #[test]

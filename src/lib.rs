@@ -18,6 +18,7 @@ pub mod runner;
 pub mod store;
 pub mod terminal;
 pub mod time;
+pub mod verify;
 
 pub use exit::ExitStatus;
 

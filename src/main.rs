@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Queries { action } => commands::library::run(action),
         Command::Enrich(args) => commands::enrich::run(args),
         Command::Schema => commands::schema::run(),
+        Command::Verify(args) => commands::verify::run(args),
     };
     let status = match result {
         Ok(outcome) => ExitStatus::of(&outcome),

@@ -1,6 +1,6 @@
 //! The steps several commands share, as library calls: a command never calls another command.
 //!
-//! ingest -> enrich (`ingest_and_enrich`), then investigate -> render (`run_and_report`).
+//! ingest -> verify -> enrich (`ingest_and_enrich`), then investigate -> render (`run_and_report`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,7 @@ use crate::enrich::{self, geo::GeoDatabases, EnrichSummary};
 use crate::ingest::{self, IngestOptions, IngestSummary};
 use crate::library::Library;
 use crate::runner::{self, RunOptions, RunResult};
+use crate::verify::{self, VerifySummary};
 use crate::{render, store};
 
 /// Which geo databases to use.
@@ -36,16 +37,28 @@ pub struct Enriched {
     pub databases: String,
 }
 
-/// Loads the inputs into the case at `db` (created when needed), then enriches it.
+/// Loads the inputs into the case at `db` (created when needed), checks its evidence
+/// integrity (with the keys and signatures given and those among the inputs), then enriches it.
 pub fn ingest_and_enrich(
     db: &Path,
     options: &IngestOptions,
+    integrity: &verify::Arguments,
     geo: &GeoOptions,
-) -> Result<(IngestSummary, Enriched)> {
+) -> Result<(IngestSummary, VerifySummary, Enriched)> {
     let conn = store::open_for_writing(db)?;
     let summary = ingest::run(&conn, options)?;
+    let verified = verify::run(&conn, integrity)?;
     let enriched = enrich_case(&conn, db, geo)?;
-    Ok((summary, enriched))
+    Ok((summary, verified, enriched))
+}
+
+/// Checks the evidence integrity of the existing case at `db`.
+pub fn verify_case(db: &Path, integrity: &verify::Arguments) -> Result<VerifySummary> {
+    if !db.exists() {
+        anyhow::bail!("the case file {} does not exist", db.display());
+    }
+    let conn = store::open_for_writing(db)?;
+    verify::run(&conn, integrity)
 }
 
 /// Classifies and locates the case's source IPs with the databases given or found.

@@ -8,12 +8,14 @@ use crate::{config, pipeline};
 
 pub fn run(args: IngestArgs) -> Result<Outcome> {
     let db = &args.case.db;
+    let integrity = config::verify_options(&args.integrity).read()?;
     let options = config::ingest_options(args.inputs, &args.tuning, db, args.quiet);
-    let (summary, enriched) =
-        pipeline::ingest_and_enrich(db, &options, &config::geo_options(&args.geo))?;
+    let (summary, verified, enriched) =
+        pipeline::ingest_and_enrich(db, &options, &integrity, &config::geo_options(&args.geo))?;
     if !args.quiet {
         super::print_enriched(&enriched);
         eprint!("{}", summary.render());
+        eprintln!("{}", verified.one_line());
         eprintln!("case: {}", db.display());
     }
     Ok(Outcome {

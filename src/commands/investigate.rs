@@ -19,12 +19,18 @@ pub fn run(args: InvestigateArgs) -> Result<Outcome> {
     crate::runner::select(&library, &run_options.only)?;
     let report = config::report_options(html, pdf, Some(findings), &args.templates);
     let ingest_options = config::ingest_options(args.inputs, &args.tuning, &db, args.quiet);
+    let integrity = config::verify_options(&args.integrity).read()?;
 
-    let (summary, enriched) =
-        pipeline::ingest_and_enrich(&db, &ingest_options, &config::geo_options(&args.geo))?;
+    let (summary, verified, enriched) = pipeline::ingest_and_enrich(
+        &db,
+        &ingest_options,
+        &integrity,
+        &config::geo_options(&args.geo),
+    )?;
     if !args.quiet {
         super::print_enriched(&enriched);
         eprint!("{}", summary.render());
+        eprintln!("{}", verified.one_line());
     }
     let result = pipeline::run_and_report(&db, &library, &run_options, &report)?;
     super::print_failed_investigations(&result);

@@ -9,6 +9,7 @@ pub mod query;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod verify;
 
 use std::path::Path;
 

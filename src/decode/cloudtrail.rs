@@ -250,6 +250,10 @@ pub enum DocumentKind {
     Lookup,
     /// A CloudTrail digest file: evidence, not events. Holds the document's text.
     Digest(Vec<u8>),
+    /// `aws cloudtrail list-public-keys` output (`PublicKeyList`). Holds the document's text.
+    PublicKeys(Vec<u8>),
+    /// Digest signatures saved from S3 metadata (see `decode::signatures`). Holds the text.
+    DigestSignatures(Vec<u8>),
     /// Valid JSON but not CloudTrail; the reason says what it was.
     NotCloudTrail(String),
 }
@@ -379,6 +383,13 @@ impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
         if has("digestStartTime") || has("logFiles") {
             expect_end(stream)?;
             return Ok(DocumentKind::Digest(first));
+        }
+        if has("PublicKeyList") || super::signatures::is_signature_document(&keys) {
+            expect_end(stream)?;
+            return Ok(match has("PublicKeyList") {
+                true => DocumentKind::PublicKeys(first),
+                false => DocumentKind::DigestSignatures(first),
+            });
         }
         let lower = has("eventtime") || has("eventname") || has("eventid");
         if !(has("eventTime")

@@ -6,6 +6,8 @@ pub mod digest;
 pub mod json_stream;
 pub mod lowercase;
 pub mod ocsf;
+pub mod pubkeys;
+pub mod signatures;
 pub mod sniff;
 
 use std::fmt;

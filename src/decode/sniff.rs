@@ -4,8 +4,10 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use flate2::read::MultiGzDecoder;
+use sha2::{Digest, Sha256};
 
 use super::credreport;
 
@@ -110,6 +112,24 @@ pub type Input = BufReader<Box<dyn Read + Send>>;
 /// Opens a file for decoding: gunzips it when it starts with the gzip magic (all members of a
 /// multi-member file), and caps the decompressed size.
 pub fn open(path: &Path, max_decompressed: u64) -> io::Result<(Compression, Input)> {
+    open_with(path, max_decompressed, None)
+}
+
+/// Like [`open`], and also hashes the decompressed bytes as they are read (see [`ContentHash`]).
+pub fn open_hashed(
+    path: &Path,
+    max_decompressed: u64,
+) -> io::Result<(Compression, Input, ContentHash)> {
+    let hash = ContentHash::default();
+    let (compression, input) = open_with(path, max_decompressed, Some(hash.clone()))?;
+    Ok((compression, input, hash))
+}
+
+fn open_with(
+    path: &Path,
+    max_decompressed: u64,
+    hash: Option<ContentHash>,
+) -> io::Result<(Compression, Input)> {
     let mut file = File::open(path)?;
     let mut magic = [0u8; 2];
     let mut got = 0;
@@ -132,7 +152,43 @@ pub fn open(path: &Path, max_decompressed: u64) -> io::Result<(Compression, Inpu
         } else {
             (Compression::None, Box::new(file))
         };
+    let inner: Box<dyn Read + Send> = match hash {
+        Some(hash) => Box::new(Hashing { inner, hash }),
+        None => inner,
+    };
     Ok((compression, BufReader::with_capacity(READ_BUFFER, inner)))
+}
+
+/// The SHA-256 of a file's decompressed content, fed by the reader under the decoder's buffer:
+/// what CloudTrail's digests record for a log file (`hashValue`) and for the previous digest.
+#[derive(Clone, Default)]
+pub struct ContentHash(Arc<Mutex<Sha256>>);
+
+impl ContentHash {
+    /// Reads what the decoder left unread, then returns the hex SHA-256 of everything.
+    pub fn finish(self, input: &mut Input) -> io::Result<String> {
+        io::copy(input, &mut io::sink())?;
+        let hasher = self
+            .0
+            .lock()
+            .map_err(|_| io::Error::other("content hash poisoned"))?;
+        Ok(format!("{:x}", hasher.clone().finalize()))
+    }
+}
+
+struct Hashing<R> {
+    inner: R,
+    hash: ContentHash,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut hasher) = self.hash.0.lock() {
+            hasher.update(&buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 /// Classifies by the first bytes of the data (a UTF-8 BOM and whitespace are skipped; leading
@@ -196,6 +252,19 @@ mod tests {
         let (_, mut input) = open(&path, 4).unwrap();
         let err = input.read_to_string(&mut String::new()).unwrap_err();
         assert!(err.to_string().contains("exceeds the limit"), "{err}");
+    }
+
+    #[test]
+    fn content_hash_covers_every_decompressed_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json.gz");
+        let mut bytes = gzip(b"{\"Records\":[");
+        bytes.extend(gzip(b"]}\n"));
+        std::fs::write(&path, bytes).unwrap();
+        let (_, mut input, hash) = open_hashed(&path, 1 << 20).unwrap();
+        assert_eq!(classify(&mut input).unwrap(), Content::Json);
+        let expected = format!("{:x}", Sha256::digest(b"{\"Records\":[]}\n"));
+        assert_eq!(hash.finish(&mut input).unwrap(), expected);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::decode::cloudtrail::{split_document, visit_record, DocumentKind};
 use crate::decode::json_stream::JsonStream;
 use crate::decode::sniff::{self, Content, PathHint};
 use crate::decode::DecodeError;
-use crate::decode::{credreport, digest};
+use crate::decode::{credreport, digest, pubkeys, signatures};
 use crate::store::event_batch::{EventBatch, EventBatchBuilder};
 use crate::store::outcome::{
     DigestFile, FileOutcome, FileStatus, ReportTime, ReportTimeSource, SourceKind,
@@ -62,7 +62,7 @@ pub fn decode_file(
         return outcome;
     }
 
-    let (compression, mut input) = match sniff::open(path, settings.max_decompressed) {
+    let (compression, mut input, hash) = match sniff::open_hashed(path, settings.max_decompressed) {
         Ok(opened) => opened,
         Err(e) => return outcome.fail(DecodeError::new("the file", format!("cannot open: {e}"))),
     };
@@ -81,7 +81,9 @@ pub fn decode_file(
         Content::Other(reason) if sniff::name_promises_json(path) => {
             outcome.kind = SourceKind::CloudTrail;
             let mut head = Vec::new();
-            let _ = input.take(64).read_to_end(&mut head);
+            let _ = (&mut input).take(64).read_to_end(&mut head);
+            // A log file replaced by garbage still has content a digest can disagree with.
+            outcome.content_sha256 = hash.finish(&mut input).ok();
             outcome.fail(
                 DecodeError::new("byte 0", format!("invalid JSON: {reason}")).with_snippet(&head),
             )
@@ -91,7 +93,12 @@ pub fn decode_file(
             outcome.kind = SourceKind::CredentialReport;
             decode_credential_report(outcome, input, path, &metadata, settings)
         }
-        Content::Json => decode_cloudtrail(outcome, input, path, source_id, tx),
+        Content::Json => {
+            let mut outcome = decode_cloudtrail(outcome, &mut input, path, source_id, tx);
+            // Also for files that failed half-way: the digest's hash covers all the content.
+            outcome.content_sha256 = hash.finish(&mut input).ok();
+            outcome
+        }
         Content::Parquet if compression == sniff::Compression::Gzip => {
             outcome.kind = SourceKind::Parquet;
             outcome.fail(DecodeError::new(
@@ -162,7 +169,7 @@ fn decode_credential_report(
 
 fn decode_cloudtrail(
     mut outcome: FileOutcome,
-    input: sniff::Input,
+    input: &mut sniff::Input,
     path: &Path,
     source_id: i32,
     tx: &Sender<FileMessage>,
@@ -206,20 +213,21 @@ fn decode_cloudtrail(
         (DocumentKind::Lines, _) => SourceKind::CloudTrailNdjson,
         (DocumentKind::Lookup, _) => SourceKind::CloudTrailLookup,
         (DocumentKind::Digest(_), _) => SourceKind::CloudTrailDigest,
+        (DocumentKind::PublicKeys(_), _) => SourceKind::CloudTrailPublicKeys,
+        (DocumentKind::DigestSignatures(_), _) => SourceKind::DigestSignatures,
         (DocumentKind::NotCloudTrail(_), _) => SourceKind::Json,
     };
     match kind {
-        DocumentKind::Digest(text) => match digest::parse(&text) {
-            Ok(digest) => {
-                outcome.digest = Some(DigestFile {
-                    digest,
-                    text: String::from_utf8_lossy(&text).into_owned(),
-                    region: region_after(path, "CloudTrail-Digest"),
-                });
+        DocumentKind::Digest(text) => decode_digest(outcome, &text, path),
+        DocumentKind::PublicKeys(text) => match pubkeys::parse(&text) {
+            Ok(keys) => {
+                outcome.records_seen = keys.len() as u64;
+                outcome.public_keys = keys;
                 outcome
             }
             Err(error) => outcome.fail(error),
         },
+        DocumentKind::DigestSignatures(text) => decode_signatures(outcome, &text, path),
         DocumentKind::NotCloudTrail(reason) => outcome.skip(reason),
         _ => finish_records(outcome, builder, loaded, tx),
     }
@@ -249,6 +257,33 @@ pub(super) fn finish_records(
         ));
     }
     outcome
+}
+
+fn decode_digest(mut outcome: FileOutcome, text: &[u8], path: &Path) -> FileOutcome {
+    match digest::parse(text) {
+        Ok(digest) => {
+            outcome.digest = Some(DigestFile {
+                digest,
+                text: String::from_utf8_lossy(text).into_owned(),
+                region: region_after(path, "CloudTrail-Digest"),
+            });
+            outcome
+        }
+        Err(error) => outcome.fail(error),
+    }
+}
+
+/// Saved digest signatures; a head-object output is named after its digest.
+fn decode_signatures(mut outcome: FileOutcome, text: &[u8], path: &Path) -> FileOutcome {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    match signatures::parse(text, name.as_deref().unwrap_or("")) {
+        Ok(list) => {
+            outcome.records_seen = list.len() as u64;
+            outcome.digest_signatures = list;
+            outcome
+        }
+        Err(error) => outcome.fail(error),
+    }
 }
 
 /// The region folder in CloudTrail's layout: `…/CloudTrail-Digest/<region>/YYYY/…`.

@@ -7,6 +7,8 @@ use chrono::NaiveDateTime;
 
 use crate::decode::credreport::CredentialReport;
 use crate::decode::digest::Digest;
+use crate::decode::pubkeys::PublicKey;
+use crate::decode::signatures::DigestSignature;
 use crate::decode::sniff::Compression;
 use crate::decode::DecodeError;
 
@@ -58,6 +60,10 @@ pub enum SourceKind {
     SecurityLakeOcsf,
     /// Parquet that is not CloudTrail OCSF.
     Parquet,
+    /// `aws cloudtrail list-public-keys` output: keys for verifying digest signatures.
+    CloudTrailPublicKeys,
+    /// Digest signatures saved from S3 object metadata.
+    DigestSignatures,
 }
 
 impl SourceKind {
@@ -75,6 +81,8 @@ impl SourceKind {
             SourceKind::CredentialReport => "credential_report",
             SourceKind::SecurityLakeOcsf => "security_lake_ocsf",
             SourceKind::Parquet => "parquet",
+            SourceKind::CloudTrailPublicKeys => "cloudtrail_public_keys",
+            SourceKind::DigestSignatures => "digest_signatures",
         }
     }
 }
@@ -127,6 +135,10 @@ pub struct FileOutcome {
     pub records_seen: u64,
     pub credential_report: Option<(CredentialReport, ReportTime)>,
     pub digest: Option<DigestFile>,
+    /// SHA-256 (hex) of the decompressed content, as CloudTrail's digests hash log files.
+    pub content_sha256: Option<String>,
+    pub public_keys: Vec<PublicKey>,
+    pub digest_signatures: Vec<DigestSignature>,
 }
 
 impl FileOutcome {
@@ -144,6 +156,9 @@ impl FileOutcome {
             records_seen: 0,
             credential_report: None,
             digest: None,
+            content_sha256: None,
+            public_keys: Vec::new(),
+            digest_signatures: Vec::new(),
         }
     }
 

@@ -159,3 +159,89 @@ CREATE TABLE IF NOT EXISTS geo_databases (
     build_time    VARCHAR,
     enriched_at   TIMESTAMP
 );
+
+-- ---- Evidence integrity (`rootlens verify`; CloudTrail log-file validation, offline) ----------
+-- Columns added to tables above, appended so that cases written before keep loading.
+-- sources.kind also takes: cloudtrail_public_keys (`list-public-keys` output) |
+-- digest_signatures (saved S3 signatures of digests).
+
+-- SHA-256 of the file's *decompressed* content (what a digest's `hashValue` records), for
+-- every JSON input; NULL where the content could not be read to its end.
+ALTER TABLE sources ADD COLUMN IF NOT EXISTS content_sha256 VARCHAR;
+
+-- The fields of each digest that validation needs, typed (raw keeps the whole document).
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS digest_s3_bucket VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS digest_s3_object VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS public_key_fingerprint VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS signature_algorithm VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS digest_end_time_text VARCHAR;   -- as written: signed
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS previous_digest_s3_bucket VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS previous_digest_s3_object VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS previous_digest_signature VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS previous_digest_hash_algorithm VARCHAR;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS newest_event_time TIMESTAMP;
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS oldest_event_time TIMESTAMP;
+-- Fields aws-cli requires that the digest lacks (comma-separated); NULL when complete.
+ALTER TABLE digests ADD COLUMN IF NOT EXISTS missing_fields VARCHAR;
+
+-- Every log file a digest lists (`logFiles[]`), in the digest's order.
+CREATE TABLE IF NOT EXISTS digest_log_files (
+    digest_source_id  INTEGER,     -- the digest (digests.source_id)
+    position          INTEGER,     -- 0-based index in logFiles
+    s3_bucket         VARCHAR,
+    s3_object         VARCHAR,
+    hash_value        VARCHAR,     -- hex SHA-256 of the log file's decompressed content
+    hash_algorithm    VARCHAR,
+    newest_event_time TIMESTAMP,
+    oldest_event_time TIMESTAMP
+);
+
+-- CloudTrail public keys (`aws cloudtrail list-public-keys` output), found among the inputs
+-- (source_id set) or given to `verify --public-keys` (source_id NULL).
+CREATE TABLE IF NOT EXISTS public_keys (
+    fingerprint    VARCHAR,
+    validity_start TIMESTAMP,
+    validity_end   TIMESTAMP,
+    value          VARCHAR,        -- base64 DER PKCS#1 RSAPublicKey
+    source_id      INTEGER,
+    path           VARCHAR         -- the file it came from
+);
+
+-- Digest signatures from S3 object metadata (the newest digest of a chain has no other copy),
+-- found among the inputs (source_id set) or given to `verify --digest-signatures`.
+CREATE TABLE IF NOT EXISTS digest_signatures (
+    digest_s3_bucket           VARCHAR,
+    digest_s3_object           VARCHAR,  -- the key, or only the digest's file name
+    signature                  VARCHAR,  -- lower-case hex
+    signature_algorithm        VARCHAR,
+    backfill_generation_time   TIMESTAMP,
+    source_id                  INTEGER,
+    path                       VARCHAR
+);
+
+-- What the last verification found: one row per log file and per digest check. Replaced as a
+-- whole by each `verify` (which `ingest` and `investigate` also run).
+--   check_name       status
+--   log_file         verified | modified | missing | unlisted | not_covered | uncheckable
+--   digest_signature valid | invalid | uncheckable
+--   digest_chain     start | linked | outside_case | null_link | broken_link | missing_previous |
+--                    uncheckable
+--   digest_location  in_place | moved
+CREATE TABLE IF NOT EXISTS integrity (
+    check_name        VARCHAR,
+    subject           VARCHAR,     -- the file's S3 key from `AWSLogs/` on (its path if it has none)
+    status            VARCHAR,
+    problem           BOOLEAN,     -- counts against the archive (verify exits 1)
+    source_id         INTEGER,     -- the file in the case; NULL when it is missing
+    path              VARCHAR,
+    account_id        VARCHAR,
+    region            VARCHAR,
+    expected          VARCHAR,     -- what the digest (or the next digest) says
+    actual            VARCHAR,     -- what the case holds
+    vouching_digest   VARCHAR,     -- subject of the digest that lists the file, supplies the
+                                   -- signature, or names this digest as its previous one
+    vouching_source_id INTEGER,
+    unproven_from     TIMESTAMP,   -- the time range this problem leaves unproven
+    unproven_to       TIMESTAMP,
+    detail            VARCHAR      -- what was found, in words
+);

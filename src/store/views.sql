@@ -328,3 +328,81 @@ SELECT event_row,
        list(DISTINCT kind || ' ' || value ORDER BY kind || ' ' || value) AS matched_by
 FROM matched
 GROUP BY event_row;
+-- ---- Evidence integrity (the `integrity` table, written by `rootlens verify`) --------------
+
+-- Each event with the integrity of the file it came from: `intact` (the file's content matches
+-- a digest whose signature verified), `hash_matches` (it matches a digest whose signature could
+-- not be checked), `digest_invalid`, `modified`, `unlisted`, `not_covered`, `not_verified`
+-- (verification has not run since the file was loaded). "Which findings rest on evidence that
+-- is not intact": join on event_row or event_id.
+CREATE OR REPLACE VIEW event_integrity AS
+WITH file_status AS (
+    SELECT source_id,
+           -- the worst verdict when a file is listed more than once
+           arg_max(status, CASE status WHEN 'modified' THEN 4 WHEN 'unlisted' THEN 3
+                                       WHEN 'uncheckable' THEN 2 WHEN 'not_covered' THEN 1
+                                       ELSE 0 END) AS file_status,
+           arg_max(vouching_digest, CASE status WHEN 'verified' THEN 0 ELSE 1 END) AS digest
+    FROM integrity
+    WHERE check_name = 'log_file' AND source_id IS NOT NULL
+    GROUP BY source_id
+),
+signatures AS (
+    SELECT subject, any_value(status) AS digest_signature
+    FROM integrity WHERE check_name = 'digest_signature' GROUP BY subject
+)
+SELECT
+    e.event_row,
+    e.event_id,
+    e.event_time,
+    e.recipient_account_id AS account_id,
+    e.aws_region,
+    e.source_id,
+    f.file_status,
+    f.digest,
+    s.digest_signature,
+    CASE
+        WHEN f.file_status IS NULL THEN 'not_verified'
+        WHEN f.file_status <> 'verified' THEN f.file_status
+        WHEN s.digest_signature = 'valid' THEN 'intact'
+        WHEN s.digest_signature = 'invalid' THEN 'digest_invalid'
+        ELSE 'hash_matches'
+    END AS integrity
+FROM events e
+LEFT JOIN file_status f ON f.source_id = e.source_id
+LEFT JOIN signatures s ON s.subject = f.digest;
+
+-- One row: what the last verification found, and its verdict. verdict is one of
+-- not_verified | no_digests | problems | partly_verified (no problem, but some digest
+-- signatures could not be checked) | intact.
+CREATE OR REPLACE VIEW integrity_summary AS
+WITH counts AS (
+    SELECT
+        count(*) FILTER (WHERE check_name = 'log_file' AND status = 'verified')     AS log_files_verified,
+        count(*) FILTER (WHERE check_name = 'log_file' AND status = 'modified')     AS log_files_modified,
+        count(*) FILTER (WHERE check_name = 'log_file' AND status = 'missing')      AS log_files_missing,
+        count(*) FILTER (WHERE check_name = 'log_file' AND status = 'unlisted')     AS log_files_unlisted,
+        count(*) FILTER (WHERE check_name = 'log_file' AND status = 'not_covered')  AS log_files_not_covered,
+        count(*) FILTER (WHERE check_name = 'digest_signature')                     AS digests,
+        count(*) FILTER (WHERE check_name = 'digest_signature' AND status = 'valid')       AS digests_valid,
+        count(*) FILTER (WHERE check_name = 'digest_signature' AND status = 'invalid')     AS digests_invalid,
+        count(*) FILTER (WHERE check_name = 'digest_signature' AND status = 'uncheckable') AS digests_uncheckable,
+        count(*) FILTER (WHERE check_name = 'digest_location' AND status = 'moved')        AS digests_moved,
+        count(*) FILTER (WHERE check_name = 'digest_chain' AND status = 'missing_previous') AS digests_missing,
+        count(*) FILTER (WHERE check_name = 'digest_chain' AND status = 'broken_link')     AS chain_broken_links,
+        count(*) FILTER (WHERE check_name = 'digest_chain' AND status = 'null_link')       AS chain_null_links,
+        count(*) FILTER (WHERE problem)                                                    AS problems
+    FROM integrity
+)
+SELECT
+    (SELECT value FROM case_meta WHERE key = 'integrity_verified_at') AS verified_at,
+    (SELECT count(*) FROM public_keys)                                AS public_keys,
+    c.*,
+    CASE
+        WHEN (SELECT value FROM case_meta WHERE key = 'integrity_verified_at') IS NULL THEN 'not_verified'
+        WHEN c.problems > 0 THEN 'problems'
+        WHEN c.digests = 0 THEN 'no_digests'
+        WHEN c.digests_uncheckable > 0 THEN 'partly_verified'
+        ELSE 'intact'
+    END AS verdict
+FROM counts c;

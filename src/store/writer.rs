@@ -92,6 +92,8 @@ pub struct CaseWriter<'conn> {
     duplicates: Appender<'conn>,
     sources: Appender<'conn>,
     errors: Appender<'conn>,
+    /// `digests` and `digest_log_files`.
+    digests: super::evidence::DigestAppenders<'conn>,
     /// Columns of an event batch that `duplicate_events` keeps, in its order.
     duplicate_columns: Vec<usize>,
     seen: HashSet<EventKey>,
@@ -123,6 +125,7 @@ impl<'conn> CaseWriter<'conn> {
             duplicates: conn.appender("duplicate_events")?,
             sources: conn.appender("sources")?,
             errors: conn.appender("load_errors")?,
+            digests: super::evidence::DigestAppenders::new(conn)?,
             duplicate_columns: [
                 "event_id",
                 "recipient_account_id",
@@ -204,6 +207,7 @@ impl<'conn> CaseWriter<'conn> {
         if let Some(digest) = &outcome.digest {
             self.insert_digest(source_id, digest)?;
         }
+        super::evidence::insert_keys_and_signatures(self.conn, Some(source_id), outcome)?;
         self.append_errors(source_id, outcome)?;
         self.append_source(source_id, outcome, counts, span)?;
         self.uncommitted_events += counts.added;
@@ -310,6 +314,7 @@ impl<'conn> CaseWriter<'conn> {
             time(span.1),
             Value::Timestamp(TimeUnit::Microsecond, ingested_at),
             Value::Text(self.tool_version.clone()),
+            text(outcome.content_sha256.as_deref()),
         ]))?;
         Ok(())
     }
@@ -320,6 +325,7 @@ impl<'conn> CaseWriter<'conn> {
         self.duplicates.flush()?;
         self.sources.flush()?;
         self.errors.flush()?;
+        self.digests.flush()?;
         Ok(())
     }
 
@@ -338,6 +344,7 @@ impl<'conn> CaseWriter<'conn> {
         drop(self.duplicates);
         drop(self.sources);
         drop(self.errors);
+        drop(self.digests);
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
@@ -378,22 +385,8 @@ impl<'conn> CaseWriter<'conn> {
         Ok(report.rows.len() as u64)
     }
 
-    fn insert_digest(&self, source_id: i32, file: &DigestFile) -> Result<()> {
-        let digest = &file.digest;
-        self.conn.execute(
-            "INSERT INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            params![
-                source_id,
-                digest.account_id,
-                file.region,
-                Value::Timestamp(TimeUnit::Microsecond, digest.start_micros),
-                Value::Timestamp(TimeUnit::Microsecond, digest.end_micros),
-                digest.log_file_count as i64,
-                digest.previous_hash,
-                file.text,
-            ],
-        )?;
-        Ok(())
+    fn insert_digest(&mut self, source_id: i32, file: &DigestFile) -> Result<()> {
+        self.digests.append(source_id, file)
     }
 }
 

@@ -1,0 +1,182 @@
+//! The checks on log files: every file a digest lists is in the case with the content the
+//! digest hashed (verified), with other content (modified) or not at all (missing); every
+//! CloudTrail file of the case that no digest lists is unlisted (inside a period its account
+//! and region's digests cover without a break: suspicious) or not covered.
+
+use std::collections::{HashMap, HashSet};
+
+use super::case::{CaseEvidence, CaseFile, ListedFile};
+use super::digests::{key_of, Runs};
+use super::layout;
+use super::record::Row;
+
+const MINUTE: i64 = 60 * 1_000_000;
+
+/// Log files of the case by the key they are matched on.
+struct FileIndex {
+    by_key: HashMap<String, Vec<usize>>,
+    /// Files whose path has no `AWSLogs/` part, by file name.
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl FileIndex {
+    fn new(ev: &CaseEvidence) -> FileIndex {
+        let mut index = FileIndex {
+            by_key: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        for (i, file) in ev.files.iter().enumerate().filter(|(_, f)| f.is_log_file()) {
+            match &file.key {
+                Some(key) => index.by_key.entry(layout::match_key(key).to_string()),
+                None => index
+                    .by_name
+                    .entry(layout::match_key(layout::file_name(&file.path)).to_string()),
+            }
+            .or_default()
+            .push(i);
+        }
+        index
+    }
+
+    fn find(&self, object: &str) -> &[usize] {
+        if let Some(found) = self.by_key.get(&key_of(object)) {
+            return found;
+        }
+        let name = layout::match_key(layout::file_name(object));
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
+pub fn check(ev: &CaseEvidence, runs: &Runs) -> Vec<Row> {
+    let index = FileIndex::new(ev);
+    let digest_file: HashMap<i32, &CaseFile> = ev
+        .files
+        .iter()
+        .filter(|f| f.is_digest())
+        .map(|f| (f.source_id, f))
+        .collect();
+    let mut listed: HashSet<usize> = HashSet::new();
+    let mut rows = Vec::new();
+    for entry in &ev.listed {
+        let Some(digest) = digest_file.get(&entry.digest_source_id) else {
+            continue;
+        };
+        let found = index.find(&entry.s3_object);
+        listed.extend(found);
+        rows.extend(listed_rows(ev, entry, digest, found));
+    }
+    for (i, file) in ev.files.iter().enumerate() {
+        if file.is_log_file() && !listed.contains(&i) {
+            rows.push(unlisted_row(file, runs));
+        }
+    }
+    rows
+}
+
+/// The rows for one entry of a digest's logFiles.
+fn listed_rows(
+    ev: &CaseEvidence,
+    entry: &ListedFile,
+    digest: &CaseFile,
+    found: &[usize],
+) -> Vec<Row> {
+    let key = layout::awslogs_key(&entry.s3_object).unwrap_or_else(|| entry.s3_object.clone());
+    let parts = layout::parse_key(&key);
+    let base = Row {
+        check: "log_file",
+        subject: key.clone(),
+        account_id: parts.as_ref().map(|p| p.account.clone()),
+        region: parts.as_ref().map(|p| p.region.clone()),
+        expected: entry.hash_value.clone(),
+        vouching_digest: Some(digest.subject()),
+        vouching_source_id: Some(digest.source_id),
+        ..Row::default()
+    };
+    let Some(hash_value) = entry.hash_value.as_deref() else {
+        let row = base.status("uncheckable", false);
+        return vec![row.detail("the digest gives no hashValue for this file")];
+    };
+    if let Some(algorithm) = entry.hash_algorithm.as_deref().filter(|a| *a != "SHA-256") {
+        let row = base.status("uncheckable", false);
+        return vec![row.detail(format!("hash algorithm {algorithm} is not supported"))];
+    }
+    if found.is_empty() {
+        let mut row = base.status("missing", true);
+        row.unproven = match (entry.oldest, entry.newest) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
+        return vec![
+            row.detail("listed by the digest but not in the case: deleted or not exported")
+        ];
+    }
+    let same = |f: &CaseFile| {
+        f.content_sha256
+            .as_deref()
+            .is_some_and(|h| h.eq_ignore_ascii_case(hash_value))
+    };
+    let any_same = found.iter().any(|&i| same(&ev.files[i]));
+    found
+        .iter()
+        .map(|&i| {
+            let file = &ev.files[i];
+            let row = Row {
+                source_id: Some(file.source_id),
+                path: Some(file.path.clone()),
+                actual: file.content_sha256.clone(),
+                ..base.clone()
+            };
+            if same(file) {
+                row.status("verified", false)
+            } else if file.content_sha256.is_none() {
+                row.status("modified", true).detail(
+                    "the content could not be read to its end, so it is not what the digest hashed",
+                )
+            } else if any_same {
+                row.status("modified", true)
+                    .detail("another copy in the case matches the digest; this one differs")
+            } else {
+                row.status("modified", true).detail(
+                    "the SHA-256 of the decompressed content differs from the digest's hashValue",
+                )
+            }
+        })
+        .collect()
+}
+
+/// A CloudTrail file of the case that no digest lists.
+fn unlisted_row(file: &CaseFile, runs: &Runs) -> Row {
+    let row = Row::about("log_file", file);
+    let Some(parts) = file.parts.as_ref().filter(|p| p.folder == "CloudTrail") else {
+        let what = if file.folder() == Some("CloudTrail-Insight") {
+            "an Insights file: rootlens does not check Insights files against digests".to_string()
+        } else {
+            format!(
+                "{} is not a file CloudTrail delivered to S3: no digest can list it",
+                file.kind
+            )
+        };
+        return row.status("not_covered", false).detail(what);
+    };
+    let stamp = layout::log_file_stamp(layout::file_name(&file.path)).or(file.last_event);
+    let Some(stamp) = stamp else {
+        return row.status("not_covered", false).detail(
+            "no delivery time in its name and no events: cannot place it in a digest period",
+        );
+    };
+    let periods = runs.get(&(parts.account.clone(), parts.region.clone()));
+    // The name gives the minute: the whole minute must lie inside the period.
+    let inside = periods
+        .into_iter()
+        .flatten()
+        .find(|(start, end)| stamp >= *start && stamp + MINUTE <= *end);
+    match inside {
+        Some(_) => row.status("unlisted", true).detail(
+            "delivered while this account and region's digests ran without a break, but no \
+             digest lists it: added after delivery, or its digest is missing",
+        ),
+        None => row
+            .status("not_covered", false)
+            .detail("delivered outside every period the case's digests cover"),
+    }
+}
