@@ -21,3 +21,5 @@ pub const SCHEMA_SQL: &str = include_str!("store/schema.sql");
 pub const VIEWS_SQL: &str = include_str!("store/views.sql");
 /// The SELECT behind the `events` view (also used to bind investigations to a time window).
 pub const EVENTS_VIEW_SELECT: &str = include_str!("store/events_view.sql");
+/// The session-lineage views (`credential_issuance`, `session_lineage`), after the others.
+pub const LINEAGE_SQL: &str = include_str!("store/lineage.sql");
