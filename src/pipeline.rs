@@ -44,6 +44,7 @@ pub fn ingest_and_enrich(
 ) -> Result<(IngestSummary, Enriched)> {
     let conn = store::open_for_writing(db)?;
     let summary = ingest::run(&conn, options)?;
+    store::credential_events::refresh(&conn)?;
     let enriched = enrich_case(&conn, db, geo)?;
     Ok((summary, enriched))
 }

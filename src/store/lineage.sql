@@ -13,34 +13,31 @@
 --    the only link the records allow.
 -- IAM Identity Center sessions appear as AssumeRoleWithSAML (provider `AWSSSO_…`) in the
 -- account of the role. A cross-account AssumeRole is recorded in both accounts: both rows are
--- here; session_lineage uses the one that names the caller's key.
+-- here; session_lineage uses the one that names the caller's key. Read from the whole case
+-- (event_records and credential_events), also under `run --since/--until`: a session opened
+-- before the window still resolves.
 CREATE OR REPLACE VIEW credential_issuance AS
 WITH sts AS (
-    SELECT
-        e.*,
-        coalesce(e.response_elements->>'$.assumedRoleUser.arn',
-                 e.response_elements->>'$.federatedUser.arn')            AS issued_arn,
-        e.request_parameters->>'$.targetPrincipal'                      AS target_principal
-    FROM events e
-    -- The JSON parts are read from raw: fetch them for the issuing calls only.
-    WHERE e.event_row IN (
-        SELECT event_row FROM events
-        WHERE event_source = 'sts.amazonaws.com'
-          AND event_name IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity',
-                             'GetSessionToken', 'GetFederationToken', 'AssumeRoot')
-          AND error_code IS NULL)
+    SELECT r.*, f.new_key, f.issued_arn AS response_arn, f.role_arn, f.session_name,
+           f.source_identity, f.external_provider, f.external_subject, f.expiration_text,
+           f.target_principal
+    FROM credential_events f
+    JOIN (SELECT * EXCLUDE (raw) FROM event_records
+          WHERE event_source = 'sts.amazonaws.com' AND error_code IS NULL) AS r
+      ON r.event_id = f.event_id AND r.recipient_account_id = f.recipient_account_id
+    WHERE f.kind = 'issuance'
 ),
 from_sts AS (
     SELECT
         event_time                                                      AS issued_at,
         -- The new key belongs to the account of the session it opens.
         coalesce(
-            nullif(split_part(issued_arn, ':', 5), ''),
+            nullif(split_part(response_arn, ':', 5), ''),
             CASE WHEN event_name = 'AssumeRoot' AND target_principal LIKE 'arn:%'
                  THEN split_part(target_principal, ':', 5)
                  WHEN event_name = 'AssumeRoot' THEN target_principal END,
             user_account_id, recipient_account_id)                      AS account_id,
-        response_elements->>'$.credentials.accessKeyId'                 AS access_key_id,
+        new_key                                                         AS access_key_id,
         event_source,
         event_name,
         'response'                                                      AS matched_by,
@@ -52,19 +49,14 @@ from_sts AS (
         user_name                                                       AS caller_user_name,
         nullif(access_key_id, '')                                       AS caller_key,
         invoked_by                                                      AS caller_invoked_by,
-        request_parameters->>'$.roleArn'                                AS role_arn,
-        coalesce(request_parameters->>'$.roleSessionName',
-                 request_parameters->>'$.name')                         AS session_name,
-        coalesce(issued_arn,
+        role_arn,
+        session_name,
+        coalesce(response_arn,
                  CASE WHEN event_name = 'GetSessionToken' THEN user_arn END) AS issued_arn,
-        coalesce(request_parameters->>'$.sourceIdentity',
-                 response_elements->>'$.sourceIdentity')                AS source_identity,
-        coalesce(request_parameters->>'$.principalArn',
-                 response_elements->>'$.provider',
-                 request_parameters->>'$.providerId')                   AS external_provider,
-        coalesce(response_elements->>'$.subject',
-                 response_elements->>'$.subjectFromWebIdentityToken')   AS external_subject,
-        response_elements->>'$.credentials.expiration'                  AS expiration_text,
+        source_identity,
+        external_provider,
+        external_subject,
+        expiration_text,
         source_ip,
         user_agent,
         recipient_account_id                                            AS recorded_in_account_id,
@@ -74,7 +66,7 @@ from_sts AS (
 console_sessions AS (
     SELECT coalesce(user_account_id, recipient_account_id) AS account_id, access_key_id,
            min(user_arn) AS user_arn, min(session_created) AS session_created
-    FROM events
+    FROM event_records
     WHERE user_type IN ('Root', 'IAMUser') AND access_key_id LIKE 'ASIA%'
       AND session_created IS NOT NULL AND user_arn IS NOT NULL
     GROUP BY 1, 2
@@ -83,7 +75,7 @@ sign_ins AS (
     SELECT coalesce(user_account_id, recipient_account_id) AS account_id, event_time,
            event_source, event_name, user_type, user_arn, user_name, invoked_by, source_ip,
            user_agent, recipient_account_id, event_id
-    FROM events
+    FROM event_records
     WHERE event_name = 'ConsoleLogin' AND console_login_result = 'Success'
       AND user_type IN ('Root', 'IAMUser')
 ),
@@ -128,8 +120,9 @@ SELECT
 FROM console_matches
 WHERE nearest = 1;
 
--- For every access key seen in `events` (account_id = the key's owner, see above), the chain of
--- issuing records back to where it started, nearest hop first:
+-- For every access key seen in `events` (account_id = the key's owner, see above; under a
+-- --since/--until window, the keys used in it), the chain of issuing records back to where it
+-- started, nearest hop first:
 --   depth          issuing records found (0: the key was used, its issuing is not in the data
 --                  or it is a long-term key)
 --   hop_event_ids  the event id of each hop; hop_keys the key that made each hop's call
@@ -194,11 +187,12 @@ keys AS (
 -- Root sessions opened by sts:AssumeRoot say so in sessionContext.assumedRoot: their origin is
 -- the caller of AssumeRoot, not the member account's root.
 assumed_root AS (
-    SELECT DISTINCT coalesce(user_account_id, recipient_account_id) AS account_id, access_key_id
-    FROM events
-    WHERE event_row IN (SELECT event_row FROM events
-                        WHERE user_type = 'Root' AND access_key_id LIKE 'ASIA%')
-      AND raw->>'$.userIdentity.sessionContext.assumedRoot' = 'true'
+    SELECT DISTINCT coalesce(r.user_account_id, r.recipient_account_id) AS account_id,
+           r.access_key_id
+    FROM credential_events f
+    JOIN event_records r
+      ON r.event_id = f.event_id AND r.recipient_account_id = f.recipient_account_id
+    WHERE f.kind = 'root-session' AND f.assumed_root
 ),
 ends AS (
     SELECT
@@ -241,12 +235,10 @@ classified AS (
       ON ar.account_id = e.end_account AND ar.access_key_id = e.end_key
 ),
 key_creations AS (
-    SELECT recipient_account_id AS account_id,
-           response_elements->>'$.accessKey.accessKeyId' AS access_key_id,
+    SELECT recipient_account_id AS account_id, new_key AS access_key_id,
            min(event_id) AS event_id
-    FROM events
-    WHERE event_row IN (SELECT event_row FROM events
-                        WHERE event_name = 'CreateAccessKey' AND error_code IS NULL)
+    FROM credential_events
+    WHERE kind = 'key-created' AND new_key IS NOT NULL
     GROUP BY 1, 2
 )
 SELECT

@@ -1,5 +1,6 @@
 //! The case: one DuckDB file holding every table rootlens writes and investigations read.
 
+pub mod credential_events;
 pub mod event_batch;
 pub mod outcome;
 pub mod writer;
@@ -40,6 +41,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
         "INSERT OR REPLACE INTO case_meta VALUES ('schema_version', ?), ('last_written_by', ?)",
         duckdb::params![SCHEMA_VERSION, crate::tool_version()],
     )?;
+    credential_events::bring_up_to_date(&conn)?;
     Ok(conn)
 }
 
@@ -83,6 +85,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     }
     conn.execute_batch(&temporary_views())
         .context("cannot define the case views")?;
+    credential_events::ensure_current(&conn)?;
     Ok(conn)
 }
 
