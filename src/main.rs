@@ -15,6 +15,8 @@ fn main() -> ExitCode {
         Command::Queries { action } => commands::library::run(action),
         Command::Enrich(args) => commands::enrich::run(args),
         Command::Schema => commands::schema::run(),
+        Command::Summary(args) => commands::summary::run(args),
+        Command::Export { what } => commands::export::run(what),
     };
     let status = match result {
         Ok(outcome) => ExitStatus::of(&outcome),

@@ -181,12 +181,8 @@ pub fn select<'a>(library: &'a Library, only: &[String]) -> Result<Vec<&'a Inves
     if only.is_empty() {
         return Ok(library.values().collect());
     }
-    let matches = |inv: &Investigation, want: &str| {
-        inv.header.id == want
-            || inv.header.category == want
-            || inv.header.id.starts_with(&format!("{want}-"))
-            || inv.header.id.starts_with(&format!("{want}."))
-    };
+    let matches =
+        |inv: &Investigation, want: &str| selects(&inv.header.id, &inv.header.category, want);
     for want in only {
         if !library.values().any(|inv| matches(inv, want)) {
             bail!("--only {want}: no investigation has this id, category or id prefix (see `rootlens queries list`)");
@@ -196,6 +192,15 @@ pub fn select<'a>(library: &'a Library, only: &[String]) -> Result<Vec<&'a Inves
         .values()
         .filter(|inv| only.iter().any(|want| matches(inv, want)))
         .collect())
+}
+
+/// Whether `--only want` names the investigation with this id and category: its id, its
+/// category, or an id prefix ending before `-` or `.`.
+pub fn selects(id: &str, category: &str, want: &str) -> bool {
+    id == want
+        || category == want
+        || id.starts_with(&format!("{want}-"))
+        || id.starts_with(&format!("{want}."))
 }
 
 /// Runs the investigations `options` select over the case.

@@ -10,12 +10,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use duckdb::{AccessMode, Config, Connection};
 
-use crate::assets::{EVENTS_VIEW_SELECT, LINEAGE_SQL, SCHEMA_SQL, VIEWS_SQL};
+use crate::assets::{EVENTS_VIEW_SELECT, LINEAGE_SQL, SCHEMA_SQL, SUMMARY_SQL, VIEWS_SQL};
 
 /// Every view of the case: `events` first, then the views built on it.
 pub fn views_sql() -> String {
     format!(
-        "CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}\n{LINEAGE_SQL}"
+        "CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}\n{LINEAGE_SQL}\n{SUMMARY_SQL}"
     )
 }
 
