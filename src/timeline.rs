@@ -54,9 +54,9 @@ pub struct Exported {
 /// The columns of one timeline event, from `events` (e), its citations (c) and its key's
 /// lineage (l).
 const COLUMNS: &str = "
-    replace(e.event_source, '.amazonaws.com', '') || ':' || coalesce(e.event_name, '?')
-        || ' by ' || coalesce(e.user_arn, e.principal_id, e.invoked_by, e.user_type,
-                              'an unknown identity')
+    coalesce(replace(e.event_source, '.amazonaws.com', '') || ':', '')
+        || coalesce(e.event_name, e.event_type, 'event')
+        || coalesce(' by ' || coalesce(e.user_arn, e.principal_id, e.invoked_by, e.user_type), '')
         || coalesce(' from ' || e.source_ip, '')
         || coalesce(' failed: ' || e.error_code, '')              AS message,
     strftime(e.event_time, '%Y-%m-%dT%H:%M:%S.%f') || '+00:00'   AS datetime,
