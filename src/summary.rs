@@ -30,7 +30,8 @@ pub struct SummaryOptions {
 
 /// What the summary found, for the command's notices.
 pub struct SummaryNotes {
-    pub rows: u64,
+    /// Rows written, counted only for one identity (`--principal`).
+    pub rows: Option<u64>,
     pub registered: Option<findings::Registered>,
 }
 
@@ -48,12 +49,18 @@ pub fn write(
         narrow_to(conn, wanted)?;
     }
     let sql = summary_sql(options);
-    let rows: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))
+    // Counting means computing the summary twice: only for one identity, which is cheap.
+    let rows: Option<i64> = match options.principal {
+        Some(_) => Some(
+            conn.query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))
+                .context("cannot summarise the case")?,
+        ),
+        None => None,
+    };
+    output::write_result(conn, &sql, &[], options.format, to_terminal, out)
         .context("cannot summarise the case")?;
-    output::write_result(conn, &sql, &[], options.format, to_terminal, out)?;
     Ok(SummaryNotes {
-        rows: rows as u64,
+        rows: rows.map(|n| n as u64),
         registered,
     })
 }

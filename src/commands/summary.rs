@@ -20,7 +20,7 @@ pub fn run(args: SummaryArgs) -> Result<Outcome> {
     let mut out = io::BufWriter::new(stdout.lock());
     let notes = summary::write(&conn, &options, to_terminal, &mut out)?;
     out.flush()?;
-    if let (0, Some(wanted)) = (notes.rows, &args.principal) {
+    if let (Some(0), Some(wanted)) = (notes.rows, &args.principal) {
         eprintln!(
             "notice: no principal or access key `{}` in the case",
             sanitize(wanted)
