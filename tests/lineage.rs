@@ -313,3 +313,51 @@ fn the_schema_documents_the_lineage_and_summary_objects() {
         );
     }
 }
+
+#[test]
+fn each_ingest_adds_the_facts_of_its_new_records_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let chains = fixture("tests/fixtures/lineage/chains");
+    let db = ingest(dir.path(), &chains);
+    let facts = || scalar(&db, "SELECT count(*) FROM credential_events");
+    let before = facts();
+    // The same files again: nothing new.
+    ingest(dir.path(), &chains);
+    assert_eq!(facts(), before);
+    // A later delivery: erin's session assumes a role; the new session resolves through it.
+    let erin = "ASIAERINCONSOLE00001";
+    let mut assume = event("later-assume", P, "AssumeRole", "2024-06-01T18:10:00Z");
+    assume["eventSource"] = "sts.amazonaws.com".into();
+    assume["userIdentity"]["accessKeyId"] = erin.into();
+    assume["userIdentity"]["arn"] = "arn:aws:iam::111122223333:user/erin".into();
+    assume["responseElements"] = serde_json::json!({
+        "credentials": {"accessKeyId": "ASIALATERROLE0000001", "expiration": "2024-06-01T19:10:00Z"},
+        "assumedRoleUser": {"arn": "arn:aws:sts::111122223333:assumed-role/Ops/erin"}
+    });
+    let mut used = event("later-use", P, "ListBuckets", "2024-06-01T18:11:00Z");
+    used["userIdentity"] = serde_json::json!({
+        "type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Ops/erin",
+        "accountId": P, "accessKeyId": "ASIALATERROLE0000001"
+    });
+    let later = dir.path().join("later");
+    write(&later, "later.json", &records(&[assume, used]));
+    ingest(dir.path(), &later);
+    assert_eq!(
+        facts().parse::<u32>().unwrap(),
+        before.parse::<u32>().unwrap() + 1
+    );
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT depth, origin_kind, origin_event_id, array_to_string(hop_event_ids, ' ')
+             FROM session_lineage WHERE access_key_id = 'ASIALATERROLE0000001'"
+        ),
+        [[
+            "2",
+            "console-sign-in",
+            "chain-i1-console-login",
+            "later-assume chain-i1-console-login"
+        ]
+        .map(String::from)]
+    );
+}
