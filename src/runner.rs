@@ -216,6 +216,10 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
     }
     let case = case_scope(conn)?;
     scope_to_window(conn, options.since, options.until)?;
+    // Several investigations read the lineage: resolve its chains once.
+    if crate::store::lineage::read_by_several(selected.iter().map(|inv| inv.sql.as_str())) {
+        crate::store::lineage::materialize(conn)?;
+    }
     let has_geo = !case.geo_databases.is_empty();
     let mut findings = Vec::new();
     for investigation in selected {

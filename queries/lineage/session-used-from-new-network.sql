@@ -16,20 +16,28 @@
 -- references: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html,
 --   https://attack.mitre.org/techniques/T1550/001/
 WITH issued AS (
+    -- One issuing record per session: the one naming the caller's key when the call was
+    -- recorded in two accounts.
     SELECT account_id, access_key_id, caller_account_id, caller_key, caller_principal,
-           source_ip AS issued_from_ip, event_id AS issue_event_id
-    FROM credential_issuance
-    WHERE caller_type IS DISTINCT FROM 'AWSService'
+           issued_from_ip, issue_event_id
+    FROM (
+        SELECT account_id, access_key_id, caller_account_id, caller_key, caller_principal,
+               source_ip AS issued_from_ip, event_id AS issue_event_id,
+               row_number() OVER (
+                   PARTITION BY account_id, access_key_id
+                   ORDER BY CASE WHEN caller_key IS NULL THEN 1 ELSE 0 END, issued_at, event_id
+               ) AS pick
+        FROM credential_issuance
+        WHERE caller_type IS DISTINCT FROM 'AWSService'
+    ) AS ranked
+    WHERE pick = 1
 ),
--- Every address the issuing credential used, and the issuing call's own.
-issuer_ips AS (
-    SELECT i.account_id, i.access_key_id, e.source_ip
-    FROM issued i
-    JOIN events e
-      ON e.access_key_id = i.caller_key
-     AND coalesce(e.user_account_id, e.recipient_account_id) = i.caller_account_id
-    UNION
-    SELECT account_id, access_key_id, issued_from_ip FROM issued
+-- Every address each issuing key used.
+caller_ips AS (
+    SELECT DISTINCT coalesce(e.user_account_id, e.recipient_account_id) AS account_id,
+           e.access_key_id, e.source_ip
+    FROM events e
+    WHERE e.access_key_id IN (SELECT caller_key FROM issued)
 ),
 uses AS (
     SELECT
@@ -50,12 +58,6 @@ uses AS (
     FROM events e
     JOIN ip_enrichment g ON g.source_ip = e.source_ip AND g.ip_class = 'public'
     WHERE e.access_key_id IN (SELECT access_key_id FROM issued)
-),
-first_uses AS (
-    SELECT u.* FROM uses u
-    WHERE u.nth = 1
-      AND EXISTS (SELECT 1 FROM issued i
-                  WHERE i.account_id = u.account_id AND i.access_key_id = u.access_key_id)
 )
 SELECT
     u.event_time,
@@ -72,15 +74,21 @@ SELECT
     i.issued_from_ip,
     i.issue_event_id,
     u.event_id
-FROM first_uses u
+FROM uses u
 JOIN issued i ON i.account_id = u.account_id AND i.access_key_id = u.access_key_id
-WHERE NOT EXISTS (
-        SELECT 1 FROM issuer_ips x
-        WHERE x.account_id = u.account_id AND x.access_key_id = u.access_key_id
+WHERE u.nth = 1
+  AND u.source_ip IS DISTINCT FROM i.issued_from_ip
+  AND NOT EXISTS (
+        SELECT 1 FROM caller_ips x
+        WHERE x.account_id = i.caller_account_id AND x.access_key_id = i.caller_key
           AND x.source_ip = u.source_ip)
-  AND (u.asn IS NULL OR NOT EXISTS (
-        SELECT 1 FROM issuer_ips x
-        JOIN ip_enrichment g ON g.source_ip = x.source_ip
-        WHERE x.account_id = u.account_id AND x.access_key_id = u.access_key_id
-          AND g.asn = u.asn))
+  AND (u.asn IS NULL OR (
+        NOT EXISTS (
+            SELECT 1 FROM ip_enrichment g
+            WHERE g.source_ip = i.issued_from_ip AND g.asn = u.asn)
+        AND NOT EXISTS (
+            SELECT 1 FROM caller_ips x
+            JOIN ip_enrichment g ON g.source_ip = x.source_ip
+            WHERE x.account_id = i.caller_account_id AND x.access_key_id = i.caller_key
+              AND g.asn = u.asn)))
 ORDER BY u.event_time, u.event_id

@@ -2,6 +2,7 @@
 
 pub mod credential_events;
 pub mod event_batch;
+pub mod lineage;
 pub mod outcome;
 pub mod writer;
 
