@@ -23,3 +23,7 @@ pub const VIEWS_SQL: &str = include_str!("store/views.sql");
 pub const REPORT_VIEWS_SQL: &str = include_str!("store/report_views.sql");
 /// The SELECT behind the `events` view (also used to bind investigations to a time window).
 pub const EVENTS_VIEW_SELECT: &str = include_str!("store/events_view.sql");
+/// The session-lineage views (`credential_issuance`, `session_lineage`), after the others.
+pub const LINEAGE_SQL: &str = include_str!("store/lineage.sql");
+/// The per-identity summary view (`principal_summary`), after the lineage views.
+pub const SUMMARY_SQL: &str = include_str!("store/summary.sql");

@@ -38,6 +38,13 @@ pub enum Command {
     Enrich(EnrichArgs),
     /// Print the case's tables, columns and views, documented
     Schema,
+    /// One row per principal and per access key: activity, addresses, keys, sessions, findings
+    Summary(SummaryArgs),
+    /// Write the case's events for another tool
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
     /// Check the case's CloudTrail log files and digests against the signed digest chain,
     /// offline; exit 1 when something is modified, missing, unlisted or invalid
     Verify(VerifyArgs),
@@ -65,6 +72,85 @@ pub struct IntegrityArgs {
     /// digest (<digest file name>.head.json); a file or folder, repeatable
     #[arg(long, value_name = "FILE|DIR")]
     pub digest_signatures: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    /// Only this principal (an ARN, or a service such as lambda.amazonaws.com) and its keys,
+    /// or only this access key
+    #[arg(long, value_name = "ARN|KEY")]
+    pub principal: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Add the findings each identity appears in, from this findings.json (`rootlens run
+    /// --findings`); the summary runs no investigation itself
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+
+    /// With --findings: only the findings of these investigations (ids, categories or id
+    /// prefixes, as in `run`)
+    #[arg(long, value_delimiter = ',', requires = "findings")]
+    pub only: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ExportWhat {
+    /// The events as a Timesketch timeline (JSONL or CSV), tagged with the findings citing them
+    Timeline(TimelineArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TimelineFormatArg {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    /// Where to write the timeline (`-`: standard output)
+    #[arg(long)]
+    pub out: PathBuf,
+
+    #[arg(long, value_enum, default_value_t = TimelineFormatArg::Jsonl)]
+    pub format: TimelineFormatArg,
+
+    /// Tag each event with the findings citing it, from this findings.json (`rootlens run
+    /// --findings`); nothing is run here
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<PathBuf>,
+
+    /// Only the events the findings cite
+    #[arg(long, requires = "findings")]
+    pub only_findings: bool,
+
+    /// Only the findings of these investigations (ids, categories or id prefixes, as in `run`)
+    #[arg(long, value_delimiter = ',', requires = "findings")]
+    pub only: Vec<String>,
+
+    /// Only events at or after this time (UTC), e.g. 2024-05-01
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<chrono::NaiveDateTime>,
+
+    /// Only events before this time (UTC)
+    #[arg(long, value_parser = parse_time)]
+    pub until: Option<chrono::NaiveDateTime>,
+
+    /// Write the events in time order (else in the case's storage order, which streams in
+    /// constant memory; Timesketch orders events itself)
+    #[arg(long)]
+    pub sorted: bool,
+
+    /// No progress bar and no summary line
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]

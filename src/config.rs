@@ -80,3 +80,50 @@ pub fn verify_options(integrity: &IntegrityArgs) -> crate::verify::VerifyOptions
         digest_signatures: integrity.digest_signatures.clone(),
     }
 }
+
+/// How to write a timeline (the findings file is read by the command).
+pub fn timeline_options(
+    args: &crate::cli::TimelineArgs,
+) -> Result<crate::timeline::TimelineOptions> {
+    use crate::cli::TimelineFormatArg;
+    use crate::timeline::TimelineFormat;
+    if let (Some(since), Some(until)) = (args.since, args.until) {
+        if since >= until {
+            bail!("--since {since} is not before --until {until}: the window is empty");
+        }
+    }
+    Ok(crate::timeline::TimelineOptions {
+        out: args.out.clone(),
+        format: match args.format {
+            TimelineFormatArg::Jsonl => TimelineFormat::Jsonl,
+            TimelineFormatArg::Csv => TimelineFormat::Csv,
+        },
+        only_findings: args.only_findings,
+        since: args.since,
+        until: args.until,
+        findings: None,
+        sorted: args.sorted,
+        progress: !args.quiet,
+    })
+}
+
+/// How to print a summary (the findings file is read by the command).
+pub fn summary_options(args: &crate::cli::SummaryArgs) -> crate::summary::SummaryOptions {
+    crate::summary::SummaryOptions {
+        principal: args.principal.clone(),
+        format: result_format(args.format),
+        findings: None,
+    }
+}
+
+/// The writer's name for a `--format`.
+pub fn result_format(format: crate::cli::OutputFormat) -> crate::output::ResultFormat {
+    use crate::cli::OutputFormat;
+    use crate::output::ResultFormat;
+    match format {
+        OutputFormat::Table => ResultFormat::Table,
+        OutputFormat::Csv => ResultFormat::Csv,
+        OutputFormat::Json => ResultFormat::Json,
+        OutputFormat::Ndjson => ResultFormat::Ndjson,
+    }
+}

@@ -9,6 +9,7 @@ pub mod config;
 pub mod decode;
 pub mod enrich;
 pub mod exit;
+pub mod findings;
 pub mod ingest;
 pub mod library;
 pub mod output;
@@ -16,9 +17,11 @@ pub mod pipeline;
 pub mod render;
 pub mod runner;
 pub mod store;
+pub mod summary;
 pub mod terminal;
 pub mod time;
 pub mod verify;
+pub mod timeline;
 
 pub use exit::ExitStatus;
 

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Command::Enrich(args) => commands::enrich::run(args),
         Command::Schema => commands::schema::run(),
         Command::Verify(args) => commands::verify::run(args),
+        Command::Summary(args) => commands::summary::run(args),
+        Command::Export { what } => commands::export::run(what),
     };
     let status = match result {
         Ok(outcome) => ExitStatus::of(&outcome),

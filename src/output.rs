@@ -156,6 +156,78 @@ impl TableOut {
     }
 }
 
+/// How [`write_result`] prints rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultFormat {
+    Table,
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// Runs `sql` (with `params`) and writes its rows to `out`: JSON rendered by DuckDB (nested
+/// and JSON columns stay structured), CSV and tables streamed from Arrow batches. CSV cells
+/// are neutralised; `to_terminal` also escapes control characters.
+pub fn write_result(
+    conn: &duckdb::Connection,
+    sql: &str,
+    params: &[&dyn duckdb::ToSql],
+    format: ResultFormat,
+    to_terminal: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    match format {
+        ResultFormat::Json | ResultFormat::Ndjson => {
+            let wrapped = format!("SELECT to_json(q)::VARCHAR FROM ({sql}) AS q");
+            let mut stmt = conn.prepare(&wrapped)?;
+            let mut rows = stmt.query(params)?;
+            let array = format == ResultFormat::Json;
+            let mut first = true;
+            if array {
+                write!(out, "[")?;
+            }
+            while let Some(row) = rows.next()? {
+                let json: String = row.get(0)?;
+                match (array, first) {
+                    (true, true) => write!(out, "\n{json}")?,
+                    (true, false) => write!(out, ",\n{json}")?,
+                    (false, _) => writeln!(out, "{json}")?,
+                }
+                first = false;
+            }
+            if array {
+                writeln!(out, "{}]", if first { "" } else { "\n" })?;
+            }
+        }
+        ResultFormat::Table | ResultFormat::Csv => {
+            let mut stmt = conn.prepare(sql)?;
+            let batches = stmt.stream_arrow(params)?;
+            let header: Vec<String> = batches
+                .get_schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            if format == ResultFormat::Csv {
+                let mut csv = CsvOut::new(&mut *out, &header, to_terminal)?;
+                for batch in batches {
+                    csv.write_batch(&batch?)?;
+                }
+                csv.finish()?;
+            } else {
+                let mut table = TableOut::new(&header);
+                for batch in batches {
+                    table.add_batch(&batch?)?;
+                }
+                table.write(out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn shorten(cell: &str) -> String {
     if cell.chars().count() <= TABLE_CELL_LIMIT {
         return cell.to_string();

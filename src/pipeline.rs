@@ -48,6 +48,7 @@ pub fn ingest_and_enrich(
     let conn = store::open_for_writing(db)?;
     let summary = ingest::run(&conn, options)?;
     let verified = verify::run(&conn, integrity)?;
+    store::credential_events::refresh(&conn)?;
     let enriched = enrich_case(&conn, db, geo)?;
     Ok((summary, verified, enriched))
 }

@@ -188,12 +188,8 @@ pub fn select<'a>(library: &'a Library, only: &[String]) -> Result<Vec<&'a Inves
     if only.is_empty() {
         return Ok(library.values().collect());
     }
-    let matches = |inv: &Investigation, want: &str| {
-        inv.header.id == want
-            || inv.header.category == want
-            || inv.header.id.starts_with(&format!("{want}-"))
-            || inv.header.id.starts_with(&format!("{want}."))
-    };
+    let matches =
+        |inv: &Investigation, want: &str| selects(&inv.header.id, &inv.header.category, want);
     for want in only {
         if !library.values().any(|inv| matches(inv, want)) {
             bail!("--only {want}: no investigation has this id, category or id prefix (see `rootlens queries list`)");
@@ -203,6 +199,15 @@ pub fn select<'a>(library: &'a Library, only: &[String]) -> Result<Vec<&'a Inves
         .values()
         .filter(|inv| only.iter().any(|want| matches(inv, want)))
         .collect())
+}
+
+/// Whether `--only want` names the investigation with this id and category: its id, its
+/// category, or an id prefix ending before `-` or `.`.
+pub fn selects(id: &str, category: &str, want: &str) -> bool {
+    id == want
+        || category == want
+        || id.starts_with(&format!("{want}-"))
+        || id.starts_with(&format!("{want}."))
 }
 
 /// Runs the investigations `options` select over the case.
@@ -218,6 +223,10 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
     }
     let case = case_scope(conn)?;
     scope_to_window(conn, options.since, options.until)?;
+    // Several investigations read the lineage: resolve its chains once.
+    if crate::store::lineage::read_by_several(selected.iter().map(|inv| inv.sql.as_str())) {
+        crate::store::lineage::materialize(conn)?;
+    }
     let geo = if case.geo_databases.is_empty() {
         Err("skipped: no geo database was used for this case (rootlens enrich --geoip-city FILE --geoip-asn FILE)".to_string())
     } else if let Some(warning) = case.geo_databases.iter().find_map(|d| d.warning.as_ref()) {

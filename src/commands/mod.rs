@@ -2,6 +2,7 @@
 //! calls, what the user reads, and the outcome that decides the exit status.
 
 pub mod enrich;
+pub mod export;
 pub mod ingest;
 pub mod investigate;
 pub mod library;
@@ -10,6 +11,7 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod verify;
+pub mod summary;
 
 use std::path::Path;
 
@@ -49,6 +51,18 @@ fn print_failed_investigations(result: &RunResult) {
             "rootlens: investigation {} failed: {}",
             finding.id,
             sanitize(finding.error.as_deref().unwrap_or(""))
+        );
+    }
+}
+
+/// How the findings' citations matched the case, on stderr (a findings file from another case
+/// matches nothing).
+fn print_citations(registered: &crate::findings::Registered) {
+    eprintln!("findings: {} cited events in the case", registered.events);
+    if registered.missing > 0 {
+        eprintln!(
+            "notice: {} event ids cited by the findings are not in this case (findings of another case?)",
+            registered.missing
         );
     }
 }

@@ -1,7 +1,9 @@
 //! The case: one DuckDB file holding every table rootlens writes and investigations read.
 
+pub mod credential_events;
 pub mod event_batch;
 pub mod evidence;
+pub mod lineage;
 pub mod outcome;
 pub mod writer;
 
@@ -10,12 +12,14 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use duckdb::{AccessMode, Config, Connection};
 
-use crate::assets::{EVENTS_VIEW_SELECT, REPORT_VIEWS_SQL, SCHEMA_SQL, VIEWS_SQL};
+use crate::assets::{
+    EVENTS_VIEW_SELECT, LINEAGE_SQL, REPORT_VIEWS_SQL, SCHEMA_SQL, SUMMARY_SQL, VIEWS_SQL,
+};
 
 /// Every view of the case: `events` first, then the views built on it, then the report's.
 pub fn views_sql() -> String {
     format!(
-        "CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}\n{REPORT_VIEWS_SQL}"
+        "CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}\n{LINEAGE_SQL}\n{SUMMARY_SQL}\n{REPORT_VIEWS_SQL}"
     )
 }
 
@@ -41,6 +45,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
         "INSERT OR REPLACE INTO case_meta VALUES ('schema_version', ?), ('last_written_by', ?)",
         duckdb::params![SCHEMA_VERSION, crate::tool_version()],
     )?;
+    credential_events::bring_up_to_date(&conn)?;
     Ok(conn)
 }
 
@@ -84,6 +89,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     }
     conn.execute_batch(&temporary_views())
         .context("cannot define the case views")?;
+    credential_events::ensure_current(&conn)?;
     Ok(conn)
 }
 

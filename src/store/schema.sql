@@ -244,4 +244,28 @@ CREATE TABLE IF NOT EXISTS integrity (
     unproven_from     TIMESTAMP,   -- the time range this problem leaves unproven
     unproven_to       TIMESTAMP,
     detail            VARCHAR      -- what was found, in words
+-- What session lineage needs from the free-form JSON of a few records (see the views
+-- `credential_issuance` and `session_lineage`), read once when they are ingested: reading `raw`
+-- later means decompressing most of the case. One row per record and kind:
+--   issuance      a successful STS AssumeRole*, GetSessionToken, GetFederationToken or
+--                 AssumeRoot (new_key: responseElements.credentials.accessKeyId)
+--   key-created   a successful iam:CreateAccessKey (new_key: responseElements.accessKey.accessKeyId)
+--   root-session  a record made by root with a temporary key (assumed_root: the session was
+--                 opened by sts:AssumeRoot, userIdentity.sessionContext.assumedRoot)
+-- Every ingest brings it up to date; for a case written otherwise (an older rootlens, `query
+-- --write`) it is computed again, for that connection only, when the case is opened.
+CREATE TABLE IF NOT EXISTS credential_events (
+    event_id             VARCHAR,
+    recipient_account_id VARCHAR,
+    kind                 VARCHAR,
+    new_key              VARCHAR,
+    issued_arn           VARCHAR,   -- responseElements.assumedRoleUser.arn or .federatedUser.arn
+    role_arn             VARCHAR,   -- requestParameters.roleArn
+    session_name         VARCHAR,   -- requestParameters.roleSessionName or .name (federation)
+    source_identity      VARCHAR,   -- requestParameters or responseElements .sourceIdentity
+    external_provider    VARCHAR,   -- SAML provider (principalArn) or web identity provider
+    external_subject     VARCHAR,   -- responseElements.subject or .subjectFromWebIdentityToken
+    expiration_text      VARCHAR,   -- responseElements.credentials.expiration as written
+    target_principal     VARCHAR,   -- requestParameters.targetPrincipal (AssumeRoot)
+    assumed_root         BOOLEAN
 );

@@ -1,0 +1,153 @@
+//! The `credential_events` table: what session lineage needs from the free-form JSON of the few
+//! records that issue or reveal credentials, read from `raw` once, when they are ingested.
+//!
+//! Reading `raw` for rows spread over the whole case means decompressing nearly all of it
+//! (about 1.5 s of CPU per million events), so the lineage views never do: every ingest adds
+//! the facts of its new records here, and a case that is not up to date (written by an older
+//! version, or changed with `query --write`) gets them computed again when it is opened.
+
+use anyhow::{Context, Result};
+use duckdb::Connection;
+
+/// `case_meta` key: how many rows `event_records` had when the table was last brought up to
+/// date. Any other count means the table may lack facts.
+const COVERED_ROWS: &str = "credential_events_rows";
+
+/// The records whose facts the table holds, by cheap columns only.
+const CANDIDATES: &str = "
+    SELECT event_row, event_id, recipient_account_id, source_id,
+           event_source = 'sts.amazonaws.com' AND error_code IS NULL
+             AND event_name IN ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity',
+                                'GetSessionToken', 'GetFederationToken', 'AssumeRoot')
+               AS is_issuance,
+           event_source = 'iam.amazonaws.com' AND event_name = 'CreateAccessKey'
+             AND error_code IS NULL AS is_key_created,
+           user_type = 'Root' AND access_key_id LIKE 'ASIA%' AS is_root_session
+    FROM events";
+
+/// The facts of the candidate records in `fresh` (a relation with the CANDIDATES columns).
+/// `raw` is parsed once per record, for those records only, and only in their row groups
+/// (`source_id` prunes the rest): `json_extract_string` with a list of paths.
+const FACTS: &str = "
+    raw_facts AS (
+        SELECT rowid AS event_row, json_extract_string(raw, [
+            '$.responseElements.credentials.accessKeyId',       -- 1
+            '$.responseElements.assumedRoleUser.arn',           -- 2
+            '$.responseElements.federatedUser.arn',             -- 3
+            '$.requestParameters.roleArn',                      -- 4
+            '$.requestParameters.roleSessionName',              -- 5
+            '$.requestParameters.name',                         -- 6
+            '$.requestParameters.sourceIdentity',               -- 7
+            '$.responseElements.sourceIdentity',                -- 8
+            '$.requestParameters.principalArn',                 -- 9
+            '$.responseElements.provider',                      -- 10
+            '$.requestParameters.providerId',                   -- 11
+            '$.responseElements.subject',                       -- 12
+            '$.responseElements.subjectFromWebIdentityToken',   -- 13
+            '$.responseElements.credentials.expiration',        -- 14
+            '$.requestParameters.targetPrincipal',              -- 15
+            '$.responseElements.accessKey.accessKeyId',         -- 16
+            '$.userIdentity.sessionContext.assumedRoot'         -- 17
+        ]) AS v
+        FROM event_records
+        WHERE rowid IN (SELECT event_row FROM fresh)
+          AND source_id >= (SELECT min(source_id) FROM fresh)
+    ),
+    facts AS MATERIALIZED (
+        SELECT f.*, x.v FROM fresh f JOIN raw_facts x USING (event_row)
+    )
+    SELECT event_id, recipient_account_id, 'issuance' AS kind, v[1] AS new_key,
+           coalesce(v[2], v[3]) AS issued_arn, v[4] AS role_arn,
+           coalesce(v[5], v[6]) AS session_name, coalesce(v[7], v[8]) AS source_identity,
+           coalesce(v[9], v[10], v[11]) AS external_provider,
+           coalesce(v[12], v[13]) AS external_subject, v[14] AS expiration_text,
+           v[15] AS target_principal, CAST(NULL AS BOOLEAN) AS assumed_root
+    FROM facts WHERE is_issuance
+    UNION ALL
+    SELECT event_id, recipient_account_id, 'key-created', v[16],
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM facts WHERE is_key_created
+    UNION ALL
+    SELECT event_id, recipient_account_id, 'root-session', NULL, NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL, NULL, coalesce(v[17] = 'true', false)
+    FROM facts WHERE is_root_session";
+
+/// Adds the facts of every record not covered yet, and records that the table is current.
+/// Returns the number of rows added.
+pub fn refresh(conn: &Connection) -> Result<usize> {
+    let added = conn
+        .execute(
+            &format!(
+                "INSERT INTO credential_events
+                 WITH candidates AS ({CANDIDATES}),
+                 fresh AS (
+                     SELECT c.* FROM candidates c
+                     WHERE (c.is_issuance OR c.is_key_created OR c.is_root_session)
+                       AND NOT EXISTS (
+                           SELECT 1 FROM credential_events x
+                           WHERE x.event_id IS NOT DISTINCT FROM c.event_id
+                             AND x.recipient_account_id IS NOT DISTINCT FROM c.recipient_account_id)
+                 ),
+                 {FACTS}"
+            ),
+            [],
+        )
+        .context("cannot bring the credential_events table up to date")?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta
+         SELECT ?, CAST(count(*) AS VARCHAR) FROM event_records",
+        [COVERED_ROWS],
+    )?;
+    Ok(added)
+}
+
+/// Refreshes the stored table only when it does not cover every record (cheap when it does).
+pub fn bring_up_to_date(conn: &Connection) -> Result<()> {
+    if !is_current(conn)? {
+        refresh(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether the stored table covers every record of the case.
+fn is_current(conn: &Connection) -> Result<bool> {
+    let current: bool = conn.query_row(
+        "SELECT coalesce((SELECT value FROM case_meta WHERE key = ?), '')
+                = CAST((SELECT count(*) FROM event_records) AS VARCHAR)",
+        [COVERED_ROWS],
+        |r| r.get(0),
+    )?;
+    Ok(current)
+}
+
+/// On a read-only connection: when the stored table is not current, a temporary table with
+/// every record's facts takes its place, for this connection only.
+pub fn ensure_current(conn: &Connection) -> Result<()> {
+    if is_current(conn)? {
+        return Ok(());
+    }
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE credential_events AS
+         WITH fresh AS (
+             SELECT * FROM ({CANDIDATES}) AS c
+             WHERE c.is_issuance OR c.is_key_created OR c.is_root_session
+         ),
+         {FACTS}"
+    ))
+    .context("cannot compute the credential facts of a case written by another version")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_case_is_current_after_a_refresh_and_stays_so() {
+        let conn = crate::store::open_in_memory().unwrap();
+        assert!(!is_current(&conn).unwrap());
+        assert_eq!(refresh(&conn).unwrap(), 0);
+        assert!(is_current(&conn).unwrap());
+        ensure_current(&conn).unwrap();
+    }
+}

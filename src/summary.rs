@@ -1,0 +1,130 @@
+//! Per-identity summaries: the `principal_summary` view, narrowed to one principal or key and
+//! joined with the findings that cite each identity's events (when a findings file is given).
+//! The summary runs no investigation itself: findings come from `rootlens run --findings`.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use duckdb::Connection;
+
+use crate::assets::EVENTS_VIEW_SELECT;
+use crate::findings::{self, Citations};
+use crate::output::{self, ResultFormat};
+
+/// The principal of an event, as `principal_summary` defines it.
+const PRINCIPAL: &str = "CASE WHEN user_type = 'AWSService' THEN invoked_by \
+     ELSE coalesce(session_issuer_arn, user_arn, principal_id) END";
+
+/// Columns of the table format (the others are in csv and json).
+const TABLE_COLUMNS: &str = "kind, account_id, principal, access_key_id, user_type, first_seen, \
+     last_seen, events, errors, access_denied, source_ips, countries, keys_used, \
+     sessions_issued, origin_kind";
+
+pub struct SummaryOptions {
+    /// Only this principal (ARN, or service name) or access key.
+    pub principal: Option<String>,
+    pub format: ResultFormat,
+    /// The findings whose citations fill the `findings` column.
+    pub findings: Option<Citations>,
+}
+
+/// What the summary found, for the command's notices.
+pub struct SummaryNotes {
+    /// Rows written, counted only for one identity (`--principal`).
+    pub rows: Option<u64>,
+    pub registered: Option<findings::Registered>,
+}
+
+/// Writes one row per principal, then one per access key, most active first.
+pub fn write(
+    conn: &Connection,
+    options: &SummaryOptions,
+    to_terminal: bool,
+    out: &mut impl Write,
+) -> Result<SummaryNotes> {
+    // Citations are matched against the whole case, before it is narrowed to one identity.
+    let registered = findings::register(conn, options.findings.as_ref())?;
+    let registered = options.findings.as_ref().map(|_| registered);
+    if let Some(wanted) = &options.principal {
+        narrow_to(conn, wanted)?;
+    }
+    let sql = summary_sql(options);
+    // Counting means computing the summary twice: only for one identity, which is cheap.
+    let rows: Option<i64> = match options.principal {
+        Some(_) => Some(
+            conn.query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))
+                .context("cannot summarise the case")?,
+        ),
+        None => None,
+    };
+    output::write_result(conn, &sql, &[], options.format, to_terminal, out)
+        .context("cannot summarise the case")?;
+    Ok(SummaryNotes {
+        rows: rows.map(|n| n as u64),
+        registered,
+    })
+}
+
+/// Limits `events` (and every view over it) to the events of one principal or key, for this
+/// connection only: the summary of one identity then reads only its events.
+fn narrow_to(conn: &Connection, wanted: &str) -> Result<()> {
+    let literal = format!("'{}'", wanted.replace('\'', "''"));
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP VIEW events AS
+         SELECT * FROM ({EVENTS_VIEW_SELECT}) AS e
+         WHERE {PRINCIPAL} = {literal} OR access_key_id = {literal};
+         CREATE OR REPLACE TEMP VIEW wanted_identity AS SELECT {literal} AS id;"
+    ))
+    .context("cannot limit the case to one identity")?;
+    Ok(())
+}
+
+fn summary_sql(options: &SummaryOptions) -> String {
+    let columns = match options.format {
+        ResultFormat::Table => TABLE_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "s.* EXCLUDE (unit)".to_string(),
+    };
+    let (findings_column, findings_join) = if options.findings.is_some() {
+        (
+            ", coalesce(f.findings, []) AS findings",
+            "LEFT JOIN per_identity f USING (kind, account_id, unit)",
+        )
+    } else {
+        ("", "")
+    };
+    // A key's principal row would count only that key's events: show the key rows then.
+    let filter = if options.principal.is_some() {
+        "WHERE s.access_key_id = (SELECT id FROM wanted_identity)
+            OR s.principal = (SELECT id FROM wanted_identity)"
+    } else {
+        ""
+    };
+    format!(
+        "WITH s AS (SELECT *, coalesce(access_key_id, principal) AS unit FROM principal_summary),
+         cited AS (
+             SELECT coalesce(user_account_id, recipient_account_id) AS account_id,
+                    {PRINCIPAL} AS principal, nullif(access_key_id, '') AS access_key_id,
+                    findings
+             FROM events JOIN cited_events USING (event_row)
+         ),
+         per_identity AS (
+             SELECT kind, account_id, unit, list_sort(list(DISTINCT finding)) AS findings
+             FROM (SELECT 'principal' AS kind, account_id, principal AS unit,
+                          unnest(findings) AS finding FROM cited
+                   UNION ALL
+                   SELECT 'access_key', account_id, access_key_id, unnest(findings) FROM cited
+                   WHERE access_key_id IS NOT NULL) AS u
+             WHERE unit IS NOT NULL
+             GROUP BY ALL
+         )
+         SELECT {columns}{findings_column}
+         FROM s {findings_join}
+         {filter}
+         ORDER BY s.kind = 'access_key', s.events DESC, s.account_id, s.principal,
+                  s.access_key_id"
+    )
+}
