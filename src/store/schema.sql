@@ -244,6 +244,8 @@ CREATE TABLE IF NOT EXISTS integrity (
     unproven_from     TIMESTAMP,   -- the time range this problem leaves unproven
     unproven_to       TIMESTAMP,
     detail            VARCHAR      -- what was found, in words
+);
+
 -- What session lineage needs from the free-form JSON of a few records (see the views
 -- `credential_issuance` and `session_lineage`), read once when they are ingested: reading `raw`
 -- later means decompressing most of the case. One row per record and kind:
