@@ -121,7 +121,7 @@ pub struct Registered {
     pub missing: u64,
 }
 
-/// Creates the temporary table `cited_events(event_row, findings)`, one row per event of the
+/// Creates the temporary table `event_citations(event_row, findings)`, one row per event of the
 /// case that a citation names, with the ids of the findings citing it (sorted). Without
 /// citations the table is empty.
 pub fn register(conn: &Connection, citations: Option<&Citations>) -> Result<Registered> {
@@ -138,7 +138,7 @@ pub fn register(conn: &Connection, citations: Option<&Citations>) -> Result<Regi
         appender.flush()?;
     }
     conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE cited_events AS
+        "CREATE OR REPLACE TEMP TABLE event_citations AS
          SELECT e.event_row, list_sort(list(DISTINCT c.finding)) AS findings
          FROM cited_raw c
          JOIN (SELECT event_row, event_id, recipient_account_id, user_account_id FROM events) e
@@ -149,7 +149,7 @@ pub fn register(conn: &Connection, citations: Option<&Citations>) -> Result<Regi
     )
     .context("cannot match the findings' citations to the case's events")?;
     let (events, missing) = conn.query_row(
-        "SELECT (SELECT count(*) FROM cited_events),
+        "SELECT (SELECT count(*) FROM event_citations),
                 (SELECT count(DISTINCT event_id) FROM cited_raw c
                  WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = c.event_id))",
         [],

@@ -20,8 +20,8 @@ pub mod store;
 pub mod summary;
 pub mod terminal;
 pub mod time;
-pub mod verify;
 pub mod timeline;
+pub mod verify;
 
 pub use exit::ExitStatus;
 

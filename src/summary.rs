@@ -109,7 +109,7 @@ fn summary_sql(options: &SummaryOptions) -> String {
              SELECT coalesce(user_account_id, recipient_account_id) AS account_id,
                     {PRINCIPAL} AS principal, nullif(access_key_id, '') AS access_key_id,
                     findings
-             FROM events JOIN cited_events USING (event_row)
+             FROM events JOIN event_citations USING (event_row)
          ),
          per_identity AS (
              SELECT kind, account_id, unit, list_sort(list(DISTINCT finding)) AS findings

@@ -156,7 +156,7 @@ fn from_clause(options: &TimelineOptions, lineage: bool) -> String {
     };
     format!(
         "FROM events e
-         {cited_join} cited_events c ON c.event_row = e.event_row
+         {cited_join} event_citations c ON c.event_row = e.event_row
          {lineage_join}
          WHERE {}",
         conditions.join(" AND ")

@@ -10,8 +10,8 @@ pub mod query;
 pub mod report;
 pub mod run;
 pub mod schema;
-pub mod verify;
 pub mod summary;
+pub mod verify;
 
 use std::path::Path;
 
