@@ -483,3 +483,99 @@ fn a_case_written_before_the_report_views_still_renders() {
     // Reading the case did not change it.
     assert_eq!(scalar(&db, stored), "0");
 }
+
+#[test]
+fn the_report_states_the_evidence_integrity_beside_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The sample's digest chain is signed by the test key shipped in sample-data/keys/.
+    let verdict = html.find("id=\"verdict\"").unwrap();
+    let integrity = html
+        .find("evidence integrity: intact")
+        .expect("integrity verdict");
+    assert!(
+        integrity > verdict,
+        "the integrity verdict sits in the verdict section"
+    );
+    assert!(
+        html.contains("8 of 8 digest signatures valid"),
+        "the verdict counts the valid signatures"
+    );
+    assert!(
+        html.contains("1 null chain link"),
+        "the planted logging stop"
+    );
+    // The appendix names the key the signatures were checked with.
+    let appendix = &html[html.find("id=\"appendix\"").unwrap()..];
+    assert!(appendix.contains("Public keys for digest signatures (1)"));
+    assert!(
+        appendix.contains("cloudtrail-public-keys-us-east-1.json"),
+        "the key file is named"
+    );
+
+    // Tampering with one log file turns the verdict: a copy of the sample with one file changed.
+    let copy = dir.path().join("tampered");
+    copy_dir(&sample_data(), &copy);
+    let victim = first_digested_log(&copy);
+    let mut records: serde_json::Value =
+        serde_json::from_slice(&gunzip(&std::fs::read(&victim).unwrap())).unwrap();
+    records["Records"][0]["sourceIPAddress"] = json!("192.0.2.250");
+    std::fs::write(&victim, gzip(&serde_json::to_vec(&records).unwrap())).unwrap();
+    let case = dir.path().join("tampered-case");
+    let output = rootlens()
+        .arg("investigate")
+        .arg(&copy)
+        .arg("--out")
+        .arg(&case)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let html = std::fs::read_to_string(case.join("report.html")).unwrap();
+    assert!(
+        html.contains("evidence integrity: problems"),
+        "a modified log file is a problem"
+    );
+    assert!(html.contains("1 log files modified"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The first log file that a digest under `root` lists (the sample keeps AWS's layout at its
+/// root, so the digest's `s3Object` is the path).
+fn first_digested_log(root: &Path) -> PathBuf {
+    let digest = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .find(|p| p.to_string_lossy().contains("CloudTrail-Digest") && p.is_file())
+        .expect("the sample holds digests");
+    let digest: serde_json::Value =
+        serde_json::from_slice(&gunzip(&std::fs::read(digest).unwrap())).unwrap();
+    root.join(digest["logFiles"][0]["s3Object"].as_str().unwrap())
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}

@@ -16,6 +16,8 @@ pub struct ReportContext<'a> {
     pub case: &'a CaseScope,
     pub window: &'a Window,
     pub verdict: Verdict,
+    pub integrity: Integrity,
+    pub public_keys: Table,
     /// Investigations with rows, with the rows shown.
     pub findings: Vec<FindingView<'a>>,
     /// Investigations that ran and found nothing.
@@ -35,6 +37,20 @@ pub struct ReportContext<'a> {
     pub geo: String,
     pub charts: Charts,
     pub fonts: Fonts,
+}
+
+/// The evidence-integrity verdict beside the incident verdict.
+#[derive(Serialize)]
+pub struct Integrity {
+    /// not_verified | no_digests | problems | partly_verified | intact (`integrity_summary`).
+    pub verdict: String,
+    /// The severity badge it wears.
+    pub level: &'static str,
+    pub headline: String,
+    /// Chain links that are null: logging or validation was off for a while.
+    pub null_links: u64,
+    /// Log files no digest period covers (exports, Insights, files outside the chain).
+    pub not_covered: u64,
 }
 
 #[derive(Serialize)]

@@ -9,6 +9,8 @@ use duckdb::types::ValueRef;
 use duckdb::{Connection, Row};
 use serde_json::Value;
 
+use super::context::Integrity;
+
 use super::charts::{RootEvent, SigninCount};
 use super::context::{cells, Table};
 
@@ -83,6 +85,40 @@ fn date(row: &Row, column: &str) -> Result<Option<NaiveDate>> {
             .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(days.into())))),
         _ => bail!("{column} is not a date"),
     }
+}
+
+/// `integrity_summary`: what CloudTrail's signed digest chain says about the case, in a sentence.
+pub fn integrity(conn: &Connection) -> Result<Integrity> {
+    let mut verdicts = rows(conn, "integrity_summary", |row| {
+        let n = |column: &str| count(row, column);
+        let verdict: String = row.get("verdict")?;
+        let headline = match verdict.as_str() {
+            "not_verified" => "not checked: the case holds no log-file validation (rootlens verify)".to_string(),
+            "no_digests" => "no CloudTrail digest files in the case: completeness and integrity of the logs cannot be proven".to_string(),
+            "problems" => format!(
+                "{} problems: {} log files modified, {} missing, {} unlisted; {} digest signatures invalid, {} digests missing, {} moved, {} broken chain links",
+                n("problems")?, n("log_files_modified")?, n("log_files_missing")?, n("log_files_unlisted")?,
+                n("digests_invalid")?, n("digests_missing")?, n("digests_moved")?, n("chain_broken_links")?
+            ),
+            _ => format!(
+                "{} log files match their digests; {} of {} digest signatures valid, {} not checkable (no key or signature known)",
+                n("log_files_verified")?, n("digests_valid")?, n("digests")?, n("digests_uncheckable")?
+            ),
+        };
+        let level = match verdict.as_str() {
+            "intact" => "info",
+            "problems" => "critical",
+            _ => "medium",
+        };
+        Ok(Integrity {
+            verdict,
+            level,
+            headline,
+            null_links: n("chain_null_links")?,
+            not_covered: n("log_files_not_covered")?,
+        })
+    })?;
+    verdicts.pop().context("integrity_summary has no row")
 }
 
 /// `report_events_per_day`: (day, account, events).

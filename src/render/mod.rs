@@ -138,6 +138,8 @@ fn report_context<'a>(
         case: &run.case,
         window: &run.window,
         verdict: verdict(run),
+        integrity: data::integrity(conn)?,
+        public_keys: data::table(conn, "report_public_keys", usize::MAX)?,
         findings: run
             .investigations
             .iter()

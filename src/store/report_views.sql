@@ -121,3 +121,9 @@ CREATE OR REPLACE VIEW report_load_errors AS
 SELECT path, position, cause, snippet
 FROM load_errors
 ORDER BY source_id, position;
+
+-- The public keys digest signatures were checked with: the evidence appendix.
+CREATE OR REPLACE VIEW report_public_keys AS
+SELECT fingerprint, validity_start, validity_end, path
+FROM public_keys
+ORDER BY validity_start, fingerprint;
