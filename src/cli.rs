@@ -84,6 +84,11 @@ pub struct SummaryArgs {
     #[arg(long, value_name = "ARN|KEY")]
     pub principal: Option<String>,
 
+    /// A row per access key too (a case can hold millions of session keys; --principal shows
+    /// its keys anyway)
+    #[arg(long)]
+    pub keys: bool,
+
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 

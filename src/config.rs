@@ -111,6 +111,7 @@ pub fn timeline_options(
 pub fn summary_options(args: &crate::cli::SummaryArgs) -> crate::summary::SummaryOptions {
     crate::summary::SummaryOptions {
         principal: args.principal.clone(),
+        keys: args.keys,
         format: result_format(args.format),
         findings: None,
     }

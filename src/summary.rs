@@ -15,14 +15,22 @@ use crate::output::{self, ResultFormat};
 const PRINCIPAL: &str = "CASE WHEN user_type = 'AWSService' THEN invoked_by \
      ELSE coalesce(session_issuer_arn, user_arn, principal_id) END";
 
-/// Columns of the table format (the others are in csv and json).
+/// Columns of csv and json, in order.
+const ALL_COLUMNS: &str = "kind, account_id, principal, access_key_id, user_type, first_seen, \
+     last_seen, events, errors, access_denied, regions, services, source_ips, top_source_ips, \
+     countries, top_asns, user_agents, top_user_agents, keys_used, top_keys, sessions_issued, \
+     origin_kind, origin_user_type, origin_arn, depth";
+
+/// Columns of the table format.
 const TABLE_COLUMNS: &str = "kind, account_id, principal, access_key_id, user_type, first_seen, \
      last_seen, events, errors, access_denied, source_ips, countries, keys_used, \
      sessions_issued, origin_kind";
 
 pub struct SummaryOptions {
-    /// Only this principal (ARN, or service name) or access key.
+    /// Only this principal (ARN, or service name) and its keys, or only this access key.
     pub principal: Option<String>,
+    /// A row per access key too (always with `principal`).
+    pub keys: bool,
     pub format: ResultFormat,
     /// The findings whose citations fill the `findings` column.
     pub findings: Option<Citations>,
@@ -81,13 +89,13 @@ fn narrow_to(conn: &Connection, wanted: &str) -> Result<()> {
 
 fn summary_sql(options: &SummaryOptions) -> String {
     let columns = match options.format {
-        ResultFormat::Table => TABLE_COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{c}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => "s.* EXCLUDE (unit)".to_string(),
-    };
+        ResultFormat::Table => TABLE_COLUMNS,
+        _ => ALL_COLUMNS,
+    }
+    .split(", ")
+    .map(|c| format!("s.{c}"))
+    .collect::<Vec<_>>()
+    .join(", ");
     let (findings_column, findings_join) = if options.findings.is_some() {
         (
             ", coalesce(f.findings, []) AS findings",
@@ -103,8 +111,21 @@ fn summary_sql(options: &SummaryOptions) -> String {
     } else {
         ""
     };
+    let keys = if options.keys || options.principal.is_some() {
+        "UNION ALL BY NAME
+         SELECT 'access_key' AS kind, *, access_key_id AS unit FROM access_key_summary"
+    } else {
+        ""
+    };
     format!(
-        "WITH s AS (SELECT *, coalesce(access_key_id, principal) AS unit FROM principal_summary),
+        "WITH s AS (
+             SELECT 'principal' AS kind, *, CAST(NULL AS VARCHAR) AS access_key_id,
+                    CAST(NULL AS VARCHAR) AS origin_kind, CAST(NULL AS VARCHAR) AS origin_user_type,
+                    CAST(NULL AS VARCHAR) AS origin_arn, CAST(NULL AS INTEGER) AS depth,
+                    principal AS unit
+             FROM principal_summary
+             {keys}
+         ),
          cited AS (
              SELECT coalesce(user_account_id, recipient_account_id) AS account_id,
                     {PRINCIPAL} AS principal, nullif(access_key_id, '') AS access_key_id,

@@ -305,7 +305,9 @@ fn the_schema_documents_the_lineage_and_summary_objects() {
         "CREATE TABLE IF NOT EXISTS credential_events",
         "CREATE OR REPLACE VIEW credential_issuance",
         "CREATE OR REPLACE VIEW session_lineage",
+        "CREATE OR REPLACE VIEW identity_summary",
         "CREATE OR REPLACE VIEW principal_summary",
+        "CREATE OR REPLACE VIEW access_key_summary",
     ] {
         assert!(
             text.contains(object),

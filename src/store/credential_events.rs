@@ -72,9 +72,51 @@ const FACTS: &str = "
            NULL, NULL, NULL, coalesce(v[17] = 'true', false)
     FROM facts WHERE is_root_session";
 
+/// The most memory DuckDB may use while the facts are read: reading `raw` for a whole case
+/// otherwise fills the default buffer pool (80% of RAM) with decompressed blocks.
+const REFRESH_MEMORY: u64 = 2 << 30;
+
 /// Adds the facts of every record not covered yet, and records that the table is current.
-/// Returns the number of rows added.
+/// Returns the number of rows added. Runs on every core with at most REFRESH_MEMORY, then
+/// restores the connection's settings (ingest runs single-threaded in 512 MB).
 pub fn refresh(conn: &Connection) -> Result<usize> {
+    let setting = |name: &str| -> Result<String> {
+        Ok(conn.query_row("SELECT current_setting(?)::VARCHAR", [name], |r| r.get(0))?)
+    };
+    let (threads, memory) = (setting("threads")?, setting("memory_limit")?);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let limit = parse_size(&memory).map_or(REFRESH_MEMORY, |m| m.min(REFRESH_MEMORY));
+    conn.execute_batch(&format!(
+        "SET threads = {cores}; SET memory_limit = '{limit}B'"
+    ))?;
+    let added = add_missing_facts(conn);
+    conn.execute_batch(&format!(
+        "SET threads = {threads}; SET memory_limit = '{}'",
+        memory.replace('\'', "")
+    ))?;
+    added
+}
+
+/// A DuckDB size setting as written by `current_setting` (e.g. `3.7 GiB`), in bytes.
+fn parse_size(text: &str) -> Option<u64> {
+    let (number, unit) = text.trim().split_once(' ')?;
+    let number: f64 = number.parse().ok()?;
+    let scale: f64 = match unit {
+        "bytes" | "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        _ => return None,
+    };
+    Some((number * scale) as u64)
+}
+
+fn add_missing_facts(conn: &Connection) -> Result<usize> {
     let added = conn
         .execute(
             &format!(
@@ -143,11 +185,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sizes_read_as_duckdb_writes_them() {
+        assert_eq!(parse_size("512.0 MiB"), Some(512 << 20));
+        assert_eq!(parse_size("2.0 GiB"), Some(2 << 30));
+        assert_eq!(parse_size("1.5 GB"), Some(1_500_000_000));
+        assert_eq!(parse_size("unlimited"), None);
+    }
+
+    #[test]
     fn an_empty_case_is_current_after_a_refresh_and_stays_so() {
         let conn = crate::store::open_in_memory().unwrap();
         assert!(!is_current(&conn).unwrap());
+        let before: String = conn
+            .query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(refresh(&conn).unwrap(), 0);
         assert!(is_current(&conn).unwrap());
+        let after: String = conn
+            .query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))
+            .unwrap();
+        // Restored as DuckDB prints it (rounded to 0.1 GiB).
+        let (before, after) = (parse_size(&before).unwrap(), parse_size(&after).unwrap());
+        assert!(before.abs_diff(after) <= before / 100, "{before} {after}");
         ensure_current(&conn).unwrap();
     }
 }

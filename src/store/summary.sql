@@ -1,17 +1,18 @@
 -- Per-identity summaries, after the lineage views.
 
--- One row per principal and one per access key (kind = 'principal' | 'access_key'), for
--- `rootlens summary` and the report's table of principals. principal is the role for role
--- sessions (sessionContext.sessionIssuer.arn), the service for AWS services (invokedBy), else
--- the ARN or principal id; account_id is the identity's account (userIdentity.accountId, else
+-- One row per principal and one per access key (kind = 'principal' | 'access_key'): what
+-- `principal_summary` and `access_key_summary` show. principal is the role for role sessions
+-- (sessionContext.sessionIssuer.arn), the service for AWS services (invokedBy), else the ARN
+-- or principal id; account_id is the identity's account (userIdentity.accountId, else
 -- recipientAccountId). Lists of values that can be long keep the most frequent ones, most
 -- frequent first (top_*, with their full count beside them); countries and top_asns need a geo
 -- enrichment (ip_enrichment). access_denied counts AccessDenied* and *UnauthorizedOperation
--- (CIS 4.1); sessions_issued counts credential_issuance rows the principal or key called;
--- origin_* (keys only) comes from session_lineage. Findings are not in the case:
--- `rootlens summary --findings findings.json` adds them.
-CREATE OR REPLACE VIEW principal_summary AS
-WITH base AS (
+-- (CIS 4.1); keys_used and top_keys are for principals; sessions_issued counts
+-- credential_issuance rows the principal or key called. Filter on kind: only that half is
+-- computed. Findings are not in the case: `rootlens summary --findings findings.json` adds
+-- them.
+CREATE OR REPLACE VIEW identity_summary AS
+WITH base AS NOT MATERIALIZED (
     SELECT
         coalesce(user_account_id, recipient_account_id) AS account_id,
         CASE WHEN user_type = 'AWSService' THEN invoked_by
@@ -21,7 +22,7 @@ WITH base AS (
     FROM events
 ),
 -- Each event counts once for its principal and once for its key.
-units AS (
+units AS NOT MATERIALIZED (
     SELECT 'principal' AS kind, principal AS unit, * FROM base WHERE principal IS NOT NULL
     UNION ALL
     SELECT 'access_key' AS kind, access_key_id AS unit, * FROM base
@@ -37,30 +38,53 @@ totals AS (
         count(*) AS events,
         count(error_code) AS errors,
         count(CASE WHEN error_code LIKE 'AccessDenied%'
-                     OR error_code LIKE '%UnauthorizedOperation' THEN 1 END) AS access_denied,
-        list_sort(list(DISTINCT aws_region)) AS regions,
-        list_sort(list(DISTINCT replace(event_source, '.amazonaws.com', ''))) AS services,
-        count(DISTINCT source_ip) AS source_ips,
-        count(DISTINCT user_agent) AS user_agents,
-        count(DISTINCT access_key_id) AS keys_used
+                     OR error_code LIKE '%UnauthorizedOperation' THEN 1 END) AS access_denied
     FROM units
     GROUP BY kind, account_id, unit
 ),
-ip_counts AS (
-    SELECT kind, account_id, unit, source_ip, count(*) AS n
+-- How often each identity used each value: plain counts first (DuckDB spills these to disk on
+-- large cases), lists only of the few values kept.
+value_counts AS NOT MATERIALIZED (
+    SELECT kind, account_id, unit, 'ip' AS dim, source_ip AS value, count(*) AS n
     FROM units WHERE source_ip IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT kind, account_id, unit, 'agent', user_agent, count(*)
+    FROM units WHERE user_agent IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT kind, account_id, unit, 'region', aws_region, count(*)
+    FROM units WHERE aws_region IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT kind, account_id, unit, 'service', replace(event_source, '.amazonaws.com', ''),
+           count(*)
+    FROM units WHERE event_source IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT kind, account_id, unit, 'key', access_key_id, count(*)
+    FROM units WHERE kind = 'principal' AND access_key_id IS NOT NULL GROUP BY ALL
 ),
-top_ips AS (
-    SELECT kind, account_id, unit,
-           list(source_ip ORDER BY n DESC, source_ip) FILTER (WHERE rank <= 10) AS top_source_ips
-    FROM (SELECT *, row_number() OVER (PARTITION BY kind, account_id, unit
-                                       ORDER BY n DESC, source_ip) AS rank
-          FROM ip_counts) AS ranked
-    GROUP BY ALL
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY kind, account_id, unit, dim
+                                 ORDER BY n DESC, value) AS rank
+    FROM value_counts
+),
+lists AS (
+    SELECT
+        kind, account_id, unit,
+        list(value ORDER BY value) FILTER (WHERE dim = 'region' AND rank <= 40) AS regions,
+        list(value ORDER BY value) FILTER (WHERE dim = 'service' AND rank <= 40) AS services,
+        count(*) FILTER (WHERE dim = 'ip') AS source_ips,
+        list(value ORDER BY rank) FILTER (WHERE dim = 'ip' AND rank <= 10) AS top_source_ips,
+        count(*) FILTER (WHERE dim = 'agent') AS user_agents,
+        list(value ORDER BY rank) FILTER (WHERE dim = 'agent' AND rank <= 5) AS top_user_agents,
+        count(*) FILTER (WHERE dim = 'key') AS keys_used,
+        list(value ORDER BY rank) FILTER (WHERE dim = 'key' AND rank <= 10) AS top_keys
+    FROM ranked
+    WHERE rank <= 40 OR dim IN ('ip', 'agent', 'key')
+    GROUP BY kind, account_id, unit
 ),
 geo_counts AS (
     SELECT c.kind, c.account_id, c.unit, g.country_code, g.asn, g.as_org, sum(c.n) AS n
-    FROM ip_counts c JOIN ip_enrichment g ON g.source_ip = c.source_ip
+    FROM value_counts c JOIN ip_enrichment g ON c.dim = 'ip' AND g.source_ip = c.value
+    WHERE g.country_code IS NOT NULL OR g.asn IS NOT NULL
     GROUP BY ALL
 ),
 countries AS (
@@ -80,28 +104,6 @@ top_asns AS (
           FROM asn_counts) AS ranked
     GROUP BY ALL
 ),
-agent_counts AS (
-    SELECT kind, account_id, unit, user_agent, count(*) AS n
-    FROM units WHERE user_agent IS NOT NULL GROUP BY ALL
-),
-top_agents AS (
-    SELECT kind, account_id, unit,
-           list(user_agent ORDER BY n DESC, user_agent) FILTER (WHERE rank <= 5) AS top_user_agents
-    FROM (SELECT *, row_number() OVER (PARTITION BY kind, account_id, unit
-                                       ORDER BY n DESC, user_agent) AS rank
-          FROM agent_counts) AS ranked
-    GROUP BY ALL
-),
-top_keys AS (
-    SELECT 'principal' AS kind, account_id, unit,
-           list(access_key_id ORDER BY n DESC, access_key_id) FILTER (WHERE rank <= 10) AS top_keys
-    FROM (SELECT *, row_number() OVER (PARTITION BY account_id, unit
-                                       ORDER BY n DESC, access_key_id) AS rank
-          FROM (SELECT account_id, unit, access_key_id, count(*) AS n
-                FROM units WHERE kind = 'principal' AND access_key_id IS NOT NULL
-                GROUP BY ALL) AS k) AS ranked
-    GROUP BY ALL
-),
 issued AS (
     SELECT 'principal' AS kind, caller_account_id AS account_id, caller_principal AS unit,
            count(*) AS sessions_issued
@@ -113,17 +115,28 @@ issued AS (
 SELECT
     t.kind, t.account_id, t.principal,
     CASE WHEN t.kind = 'access_key' THEN t.unit END AS access_key_id,
-    t.user_type, t.first_seen, t.last_seen, t.events, t.errors, t.access_denied, t.regions,
-    t.services, t.source_ips, i.top_source_ips, c.countries, n.top_asns, t.user_agents,
-    a.top_user_agents, t.keys_used, k.top_keys,
-    coalesce(s.sessions_issued, 0) AS sessions_issued,
-    l.origin_kind, l.origin_arn
+    t.user_type, t.first_seen, t.last_seen, t.events, t.errors, t.access_denied, l.regions,
+    l.services, l.source_ips, l.top_source_ips, c.countries, n.top_asns, l.user_agents,
+    l.top_user_agents,
+    CASE WHEN t.kind = 'principal' THEN l.keys_used END AS keys_used,
+    l.top_keys,
+    coalesce(s.sessions_issued, 0) AS sessions_issued
 FROM totals t
-LEFT JOIN top_ips i USING (kind, account_id, unit)
+LEFT JOIN lists l USING (kind, account_id, unit)
 LEFT JOIN countries c USING (kind, account_id, unit)
 LEFT JOIN top_asns n USING (kind, account_id, unit)
-LEFT JOIN top_agents a USING (kind, account_id, unit)
-LEFT JOIN top_keys k USING (kind, account_id, unit)
-LEFT JOIN issued s USING (kind, account_id, unit)
+LEFT JOIN issued s USING (kind, account_id, unit);
+
+-- One row per principal (identity_summary's principal half): the report's table of principals.
+CREATE OR REPLACE VIEW principal_summary AS
+SELECT * EXCLUDE (kind, access_key_id) FROM identity_summary WHERE kind = 'principal';
+
+-- One row per access key (identity_summary's key half) with its session lineage's origin. A
+-- case can hold millions of session keys: select the keys you need.
+CREATE OR REPLACE VIEW access_key_summary AS
+SELECT s.* EXCLUDE (kind, keys_used, top_keys), l.origin_kind, l.origin_user_type, l.origin_arn,
+       l.depth
+FROM identity_summary s
 LEFT JOIN session_lineage l
-  ON t.kind = 'access_key' AND l.account_id = t.account_id AND l.access_key_id = t.unit;
+  ON l.account_id = s.account_id AND l.access_key_id = s.access_key_id
+WHERE s.kind = 'access_key';
