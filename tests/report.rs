@@ -579,3 +579,39 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
         .unwrap();
     out
 }
+
+#[test]
+fn the_report_lists_the_identities_and_the_sessions_derived_from_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = &html[html.find("id=\"identities\"").expect("identities section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    // The sample's root sessions (sts:AssumeRoot, roles assumed with root's key), as the case says.
+    let derived = scalar(
+        &out.join("case.duckdb"),
+        "SELECT count(*) FROM session_lineage WHERE origin_user_type = 'Root' AND depth > 0",
+    );
+    assert!(
+        section.contains(&format!(
+            "Sessions that lead back to the root user ({derived})"
+        )),
+        "{section}"
+    );
+    let principals = scalar(
+        &out.join("case.duckdb"),
+        "SELECT count(*) FROM principal_summary",
+    );
+    let shown = principals.parse::<usize>().unwrap().min(25);
+    assert!(
+        section.contains(&format!("Most active principals ({shown} of {principals})")),
+        "{section}"
+    );
+    // The busiest principal leads the table.
+    let busiest = scalar(
+        &out.join("case.duckdb"),
+        "SELECT principal FROM report_top_principals LIMIT 1",
+    );
+    let busiest = busiest.replace('/', "&#x2F;");
+    assert!(section.contains(&busiest), "{busiest} missing");
+}

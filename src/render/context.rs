@@ -28,6 +28,10 @@ pub struct ReportContext<'a> {
     pub investigations: Vec<Meta<'a>>,
     pub root_timeline: Table,
     pub credentials: Table,
+    /// The most active principals (`principal_summary`).
+    pub principals: Table,
+    /// Sessions whose lineage starts at the root user.
+    pub root_sessions: Table,
     pub coverage: Table,
     pub gaps: Table,
     pub sources: Table,

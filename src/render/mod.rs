@@ -34,6 +34,10 @@ pub const ROWS_PER_FINDING: usize = 25;
 const ROOT_TIMELINE_ROWS: usize = 200;
 /// Users listed in the credential posture table.
 const CREDENTIAL_ROWS: usize = 500;
+/// Principals listed in the identities section (all of them: `rootlens summary`).
+const PRINCIPAL_ROWS: usize = 25;
+/// Root-derived sessions listed in the identities section.
+const ROOT_SESSION_ROWS: usize = 200;
 /// Load errors listed in the appendix.
 const LOAD_ERROR_ROWS: usize = 500;
 /// Rows of the coverage investigations shown in the coverage section.
@@ -152,6 +156,8 @@ fn report_context<'a>(
         investigations: metas(|_| true),
         root_timeline: data::table(conn, "report_root_events", ROOT_TIMELINE_ROWS)?,
         credentials: data::table(conn, "report_credential_posture", CREDENTIAL_ROWS)?,
+        principals: data::table(conn, "report_top_principals", PRINCIPAL_ROWS)?,
+        root_sessions: data::table(conn, "report_root_derived_sessions", ROOT_SESSION_ROWS)?,
         coverage: finding_table(run, "coverage-volume"),
         gaps: finding_table(run, "coverage-gaps"),
         sources: data::table(conn, "report_sources", usize::MAX)?,
@@ -304,7 +310,7 @@ mod tests {
     use super::*;
 
     /// The blocks a team can replace, as documented at the top of templates/report.html.
-    const BLOCKS: [&str; 10] = [
+    const BLOCKS: [&str; 11] = [
         "style",
         "header",
         "verdict",
@@ -312,6 +318,7 @@ mod tests {
         "findings",
         "activity",
         "credentials",
+        "identities",
         "coverage",
         "appendix",
         "footer",

@@ -127,3 +127,35 @@ CREATE OR REPLACE VIEW report_public_keys AS
 SELECT fingerprint, validity_start, validity_end, path
 FROM public_keys
 ORDER BY validity_start, fingerprint;
+
+-- The most active identities (principal_summary), for the report's identities section.
+CREATE OR REPLACE VIEW report_top_principals AS
+SELECT
+    principal,
+    user_type                              AS type,
+    strftime(first_seen, '%Y-%m-%d')       AS first_seen,
+    strftime(last_seen, '%Y-%m-%d')        AS last_seen,
+    events,
+    access_denied                          AS denied,
+    array_to_string(regions, ', ')         AS regions,
+    source_ips                             AS ips,
+    sessions_issued                        AS sessions
+FROM principal_summary
+ORDER BY events DESC, account_id, principal;
+
+-- Temporary credentials whose chain starts at the root user: everything done through them is
+-- root's doing, whatever role the records show.
+CREATE OR REPLACE VIEW report_root_derived_sessions AS
+SELECT
+    account_id,
+    access_key_id,
+    principal,
+    depth,
+    strftime(first_seen, '%Y-%m-%d %H:%M:%S') AS first_seen,
+    strftime(last_seen, '%Y-%m-%d %H:%M:%S')  AS last_seen,
+    events,
+    coalesce(origin_key, origin_arn)          AS root_credential,
+    origin_event_id
+FROM session_lineage
+WHERE origin_user_type = 'Root' AND depth > 0
+ORDER BY first_seen, account_id, access_key_id;
