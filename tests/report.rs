@@ -615,3 +615,26 @@ fn the_report_lists_the_identities_and_the_sessions_derived_from_root() {
     let busiest = busiest.replace('/', "&#x2F;");
     assert!(section.contains(&busiest), "{busiest} missing");
 }
+
+#[test]
+fn evidence_rows_name_the_session_their_event_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let findings = &html[html.find("id=\"findings\"").unwrap()..];
+    let findings = &findings[..findings.find("</section>").unwrap()];
+    // The intruder's actions were signed with temporary keys of root's console session.
+    assert!(
+        findings.contains("session origin: console-sign-in arn:aws:iam::111122223333:root (1 hop)"),
+        "no root-derived session named in the findings"
+    );
+    // Long-term keys and root's own calls carry no origin line: only derived sessions do.
+    let origins = findings.matches("session origin:").count();
+    let derived = scalar(
+        &out.join("case.duckdb"),
+        "SELECT count(*) FROM session_lineage WHERE depth > 0",
+    );
+    assert!(origins > 0 && derived.parse::<usize>().unwrap() > 0);
+    // The principals table sorts on screen.
+    assert!(html.contains("<table class=\"sortable\">"));
+}

@@ -71,6 +71,8 @@ pub struct Evidence {
     pub cells: Vec<String>,
     /// The original CloudTrail record of the row, pretty-printed, when the row names one event.
     pub raw: Option<String>,
+    /// Where the session that signed the row's event came from (`session_lineage`).
+    pub origin: Option<String>,
 }
 
 /// An investigation without its rows (those are in `shown` or findings.json).

@@ -210,11 +210,7 @@ pub fn originals(
     conn: &Connection,
     rows: &[serde_json::Map<String, Value>],
 ) -> Result<BTreeMap<(String, String), String>> {
-    let ids: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r.get("event_id").and_then(Value::as_str))
-        .map(|id| format!("'{}'", id.replace('\'', "''")))
-        .collect();
+    let ids = quoted_event_ids(rows.iter());
     let mut found = BTreeMap::new();
     if ids.is_empty() {
         return Ok(found);
@@ -228,6 +224,51 @@ pub fn originals(
     while let Some(row) = result.next()? {
         let (id, account, raw): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
         found.insert((id, account), pretty_record(raw));
+    }
+    Ok(found)
+}
+
+/// The `event_id`s of evidence rows as SQL string literals.
+fn quoted_event_ids<'r>(
+    rows: impl Iterator<Item = &'r serde_json::Map<String, Value>>,
+) -> Vec<String> {
+    rows.filter_map(|r| r.get("event_id").and_then(Value::as_str))
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect()
+}
+
+/// Where the session behind each cited event came from, by (event id, account), for events
+/// signed with a temporary key whose chain `session_lineage` follows back: one query for the
+/// whole report, since the lineage is resolved over every key.
+pub fn session_origins<'r>(
+    conn: &Connection,
+    rows: impl Iterator<Item = &'r serde_json::Map<String, Value>>,
+) -> Result<BTreeMap<(String, String), String>> {
+    let ids = quoted_event_ids(rows);
+    let mut found = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT e.event_id, coalesce(e.recipient_account_id, ''), l.origin_kind,
+                coalesce(l.origin_arn, l.origin_name, l.unresolved_key, '?'), l.depth
+         FROM events e
+         JOIN session_lineage l
+           ON l.access_key_id = e.access_key_id AND l.account_id = e.user_account_id
+         WHERE e.event_id IN ({}) AND l.depth > 0",
+        ids.join(", ")
+    ))?;
+    let mut result = stmt.query([])?;
+    while let Some(row) = result.next()? {
+        let (id, account, kind, who, depth): (String, String, String, String, i32) = (
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+        );
+        let hops = if depth == 1 { "hop" } else { "hops" };
+        found.insert((id, account), format!("{kind} {who} ({depth} {hops})"));
     }
     Ok(found)
 }

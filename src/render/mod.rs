@@ -134,6 +134,10 @@ fn report_context<'a>(
             .map(Meta::from)
             .collect()
     };
+    let origins = data::session_origins(
+        conn,
+        run.investigations.iter().flat_map(|f| shown_rows(f).iter()),
+    )?;
     let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(ReportContext {
         case_name: case_name(db),
@@ -148,7 +152,7 @@ fn report_context<'a>(
             .investigations
             .iter()
             .filter(|f| f.row_count > 0)
-            .map(|f| finding_view(conn, f))
+            .map(|f| finding_view(conn, f, &origins))
             .collect::<Result<_>>()?,
         quiet: metas(|f| f.row_count == 0 && f.status == FindingStatus::Ok),
         failed: metas(|f| f.status == FindingStatus::Error),
@@ -257,23 +261,29 @@ fn verdict(run: &RunResult) -> Verdict {
 }
 
 /// An investigation with findings: its first rows, each with its original record.
-fn finding_view<'a>(conn: &Connection, finding: &'a Finding) -> Result<FindingView<'a>> {
-    let shown_rows = &finding.rows[..finding.rows.len().min(ROWS_PER_FINDING)];
+/// The evidence rows a finding shows.
+fn shown_rows(finding: &Finding) -> &[serde_json::Map<String, Value>] {
+    &finding.rows[..finding.rows.len().min(ROWS_PER_FINDING)]
+}
+
+fn finding_view<'a>(
+    conn: &Connection,
+    finding: &'a Finding,
+    origins: &std::collections::BTreeMap<(String, String), String>,
+) -> Result<FindingView<'a>> {
+    let shown_rows = shown_rows(finding);
     let raws = data::originals(conn, shown_rows)?;
+    let key = |row: &serde_json::Map<String, Value>| {
+        let id = row.get("event_id").and_then(Value::as_str)?;
+        let account = row.get("account_id").map(context::cell).unwrap_or_default();
+        Some((id.to_string(), account))
+    };
     let shown = shown_rows
         .iter()
         .map(|row| Evidence {
             cells: context::cells(&finding.columns, row),
-            raw: row
-                .get("event_id")
-                .and_then(Value::as_str)
-                .and_then(|id| {
-                    raws.get(&(
-                        id.to_string(),
-                        row.get("account_id").map(context::cell).unwrap_or_default(),
-                    ))
-                })
-                .cloned(),
+            raw: key(row).and_then(|k| raws.get(&k)).cloned(),
+            origin: key(row).and_then(|k| origins.get(&k)).cloned(),
         })
         .collect();
     Ok(FindingView {
