@@ -180,8 +180,11 @@ pub fn write_result(
 ) -> Result<()> {
     match format {
         ResultFormat::Json | ResultFormat::Ndjson => {
+            // DuckDB renders each row as JSON itself: nested and JSON columns stay structured.
             let wrapped = format!("SELECT to_json(q)::VARCHAR FROM ({sql}) AS q");
-            let mut stmt = conn.prepare(&wrapped)?;
+            let mut stmt = conn.prepare(&wrapped).map_err(|e| {
+                anyhow::anyhow!("--format json needs a query that returns rows: {e}")
+            })?;
             let mut rows = stmt.query(params)?;
             let array = format == ResultFormat::Json;
             let mut first = true;
@@ -203,7 +206,9 @@ pub fn write_result(
         }
         ResultFormat::Table | ResultFormat::Csv => {
             let mut stmt = conn.prepare(sql)?;
-            let batches = stmt.stream_arrow(params)?;
+            let batches = stmt
+                .stream_arrow(params)
+                .map_err(|e| anyhow::anyhow!("SQL error: {e}"))?;
             let header: Vec<String> = batches
                 .get_schema()
                 .fields()

@@ -303,7 +303,7 @@ mod tests {
     fn every_root_event_has_a_category() {
         let conn = crate::store::open_in_memory().unwrap();
         conn.execute_batch(
-            "CREATE TEMP VIEW root_activity AS SELECT * FROM (VALUES
+            "CREATE TEMP VIEW root_actions AS SELECT * FROM (VALUES
                (TIMESTAMP '2024-01-01 00:00:01', 'ConsoleLogin', 'Success', 'signin.amazonaws.com', NULL, false, 'a'),
                (TIMESTAMP '2024-01-01 00:00:02', 'ConsoleLogin', 'Failure', 'signin.amazonaws.com', NULL, NULL, 'b'),
                (TIMESTAMP '2024-01-01 00:00:03', 'CreateAccessKey', NULL, 'iam.amazonaws.com', false, true, 'c'),

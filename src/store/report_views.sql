@@ -51,7 +51,7 @@ WITH categorised AS (
              ELSE 'other API call' END   AS category,
         coalesce(long_term_key, false) AS long_term_key,
         event_id
-    FROM root_activity
+    FROM root_actions
     WHERE event_time IS NOT NULL
 )
 SELECT e.event_time, e.category, c.rank, e.long_term_key, e.event_id
@@ -71,7 +71,7 @@ SELECT
     access_key_id,
     user_agent,
     event_id
-FROM root_activity
+FROM root_actions
 ORDER BY event_time, event_id;
 
 -- The 15 source IPs with the most events: the top source IPs chart.

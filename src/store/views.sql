@@ -51,9 +51,11 @@ SELECT
     event_row
 FROM events;
 
--- Root user activity as CIS AWS Foundations 4.3 defines it: performed by the root user itself,
--- not by an AWS service on its behalf, and not an AWS service event.
-CREATE OR REPLACE VIEW root_activity AS
+-- Everything the root user did itself: not an AWS service event, and not an AWS service acting
+-- for root, except root's own calls made through the console, which carry invokedBy
+-- signin.amazonaws.com. The CIS 4.3 invokedBy exclusion is meant for AWS services acting for root
+-- (support.amazonaws.com, …), not for the console root is signed in to.
+CREATE OR REPLACE VIEW root_actions AS
 SELECT
     e.event_time,
     e.recipient_account_id AS account_id,
@@ -70,6 +72,7 @@ SELECT
     e.access_key_id,
     starts_with(e.access_key_id, 'AKIA') AS long_term_key,
     e.session_mfa,
+    e.invoked_by,
     e.console_login_result,
     e.mfa_used,
     e.error_code,
@@ -82,8 +85,15 @@ SELECT
 FROM events e
 LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
 WHERE e.user_type = 'Root'
-  AND e.invoked_by IS NULL
+  AND (e.invoked_by IS NULL OR e.invoked_by = 'signin.amazonaws.com')
   AND e.event_type IS DISTINCT FROM 'AwsServiceEvent';
+
+-- Root user activity as CIS AWS Foundations 4.3 defines it (invokedBy absent): root_actions
+-- without the calls made through the console.
+CREATE OR REPLACE VIEW root_activity AS
+SELECT * EXCLUDE (invoked_by)
+FROM root_actions
+WHERE invoked_by IS NULL;
 
 -- One row per identity seen in CloudTrail with its first and last activity.
 CREATE OR REPLACE VIEW principals AS
@@ -118,42 +128,6 @@ SELECT CAST(NULL AS VARCHAR) AS investigation_id,
        CAST(NULL AS VARCHAR) AS event_id
 WHERE false;
 
--- Root user activity for investigations: root_activity (the CIS 4.3 predicate) plus root's own
--- calls made through the console, which carry invokedBy signin.amazonaws.com. The CIS invokedBy
--- exclusion is meant for AWS services acting for root (support.amazonaws.com, …), not for the
--- console root is signed in to.
-CREATE OR REPLACE VIEW root_actions AS
-SELECT
-    e.event_time,
-    e.recipient_account_id AS account_id,
-    e.user_account_id,
-    e.aws_region,
-    e.event_source,
-    e.event_name,
-    e.event_type,
-    e.read_only,
-    e.source_ip,
-    g.country_code AS country,
-    g.asn,
-    e.user_agent,
-    e.access_key_id,
-    starts_with(e.access_key_id, 'AKIA') AS long_term_key,
-    e.session_mfa,
-    e.invoked_by,
-    e.console_login_result,
-    e.mfa_used,
-    e.error_code,
-    e.error_message,
-    e.request_parameters,
-    e.response_elements,
-    e.event_id,
-    e.source_id,
-    e.record_index
-FROM events e
-LEFT JOIN ip_enrichment g ON g.source_ip = e.source_ip
-WHERE e.user_type = 'Root'
-  AND (e.invoked_by IS NULL OR e.invoked_by = 'signin.amazonaws.com')
-  AND e.event_type IS DISTINCT FROM 'AwsServiceEvent';
 
 -- The actors behind the high and critical findings (cited_events) and what they created, one row
 -- per (account, kind, value) with when it first became suspect. An actor is suspect when the
