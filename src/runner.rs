@@ -484,6 +484,14 @@ fn cite_events<'a>(conn: &Connection, findings: impl Iterator<Item = &'a Finding
         "CREATE OR REPLACE TEMP VIEW cited_events AS {values};"
     ))
     .context("cannot record the events the first pass cited")?;
+    // Every second-pass investigation reads the suspects: resolve them once, not once each.
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE suspect_actors_resolved AS SELECT * FROM suspect_actors;
+         CREATE OR REPLACE TEMP VIEW suspect_actors AS SELECT * FROM suspect_actors_resolved;
+         CREATE OR REPLACE TEMP TABLE suspect_events_resolved AS SELECT * FROM suspect_events;
+         CREATE OR REPLACE TEMP VIEW suspect_events AS SELECT * FROM suspect_events_resolved;",
+    )
+    .context("cannot resolve the actors behind the first pass's findings")?;
     Ok(())
 }
 

@@ -6,8 +6,8 @@
 -- requires: findings
 -- mitre: T1078
 -- description: A second pass over the other investigations. Every actor of an event that a
---   critical row cites, or high rows of two different investigations cite (its principal, its
---   access key, its source IP when it is an IP), and
+--   critical row cites, or high rows of two different investigations cite within a day of each
+--   other (its principal, its access key, its source IP when it is an IP), and
 --   every identity or credential such an actor created (users it created or gave a password or
 --   key, roles it created, keys it created, sessions it minted, and what those created in turn),
 --   is followed through the whole case: each of their calls is a row, so nothing the intruder

@@ -9,7 +9,11 @@
 --   ("Action": "*", "*:*" or "iam:*"), medium otherwise. New managed-policy versions that allow
 --   every action count as inline. Admin rights on an identity the intruder controls is how a
 --   foothold becomes persistence. Failed attempts are reported with their outcome, one severity
---   step lower.
+--   step lower. A grant is one step lower again when its caller administers IAM: the same
+--   identity (a role across its sessions) made successful IAM changes more than a day before
+--   (an administrator's or a pipeline's habit, not one intrusion's burst; `history` says which).
+--   An identity that never changed IAM and suddenly grants admin rights is the classic
+--   compromise. Root's grants are never routine.
 -- next: Detach or delete policies nobody asked for, and review what the identity did since
 --   (actor-follow-through).
 -- references: https://attack.mitre.org/techniques/T1098/003/
@@ -20,6 +24,7 @@ WITH grants AS (
         aws_region,
         user_type,
         coalesce(user_arn, principal_id) AS principal,
+        coalesce(session_issuer_arn, user_arn, principal_id) AS caller,
         source_ip,
         user_agent,
         event_name,
@@ -41,9 +46,21 @@ WITH grants AS (
                                'PutUserPolicy', 'PutGroupPolicy', 'PutRolePolicy',
                                'CreatePolicyVersion'))
 ),
+-- Successful IAM changes, to tell an identity that administers IAM from one that never did.
+iam_changes AS (
+    SELECT recipient_account_id AS account_id, event_time,
+           coalesce(session_issuer_arn, user_arn, principal_id) AS caller
+    FROM events
+    WHERE event_source = 'iam.amazonaws.com' AND read_only IS DISTINCT FROM true
+      AND error_code IS NULL
+),
 weighed AS (
     SELECT
         *,
+        user_type IS DISTINCT FROM 'Root' AND EXISTS (
+            SELECT 1 FROM iam_changes earlier
+            WHERE earlier.account_id = grants.account_id AND earlier.caller = grants.caller
+              AND earlier.event_time < grants.event_time - INTERVAL 1 DAY) AS routine,
         CASE
             WHEN event_name LIKE 'Attach%'
                  THEN CASE WHEN policy LIKE '%:policy/AdministratorAccess'
@@ -62,9 +79,12 @@ SELECT
          WHEN weight + CASE WHEN error_code IS NULL THEN 0 ELSE 1 END = 3
              THEN 'inline policy allowing every action'
          ELSE 'inline policy' END AS grant_kind,
+    CASE WHEN user_type = 'Root' THEN 'root: never routine'
+         WHEN routine THEN 'changed IAM more than a day before' ELSE 'new to IAM changes' END
+        AS history,
     CASE WHEN error_code IS NULL THEN 'succeeded' ELSE 'failed: ' || error_code END AS outcome,
-    CASE weight WHEN 3 THEN 'high' WHEN 2 THEN 'medium' WHEN 1 THEN 'low' ELSE 'info' END
-        AS severity,
+    CASE weight - CASE WHEN routine THEN 1 ELSE 0 END
+        WHEN 3 THEN 'high' WHEN 2 THEN 'medium' WHEN 1 THEN 'low' ELSE 'info' END AS severity,
     error_code,
     event_id
 FROM weighed

@@ -132,8 +132,8 @@ WHERE false;
 -- The actors behind the high and critical findings (cited_events) and what they created, one row
 -- per (account, kind, value) with when it first became suspect. An actor is suspect when the
 -- findings corroborate each other: a critical row cites it, or high rows of at least two
--- different investigations do (one high finding alone is often a look-alike: an admin's
--- planned change). The kinds:
+-- different investigations cite it within 24 hours of each other (one high finding alone, or two
+-- weeks apart, is often a look-alike: an admin's planned changes). The kinds:
 --   principal   the caller's ARN (a user, root, or one assumed-role session);
 --   access_key  the access key the call was signed with;
 --   source_ip   the caller's address, when it is a public IP (not a service name) that at
@@ -153,22 +153,17 @@ WITH seeds AS (
     FROM events e
     JOIN cited_events c ON c.event_id = e.event_id
 ),
-direct AS (
-    SELECT account_id, 'principal' AS kind, principal AS value, min(event_time) AS since
+-- Each seed once per kind of actor it names.
+seed_actors AS (
+    SELECT account_id, 'principal' AS kind, principal AS value, event_time, investigation_id,
+           severity
     FROM seeds
     WHERE principal IS NOT NULL AND user_type IS DISTINCT FROM 'AWSService'
-    GROUP BY account_id, principal
-    -- Corroborated: one critical row, or high rows of two different investigations.
-    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
-        OR count(DISTINCT investigation_id) >= 2
     UNION ALL
-    SELECT account_id, 'access_key', access_key_id, min(event_time)
+    SELECT account_id, 'access_key', access_key_id, event_time, investigation_id, severity
     FROM seeds WHERE access_key_id IS NOT NULL
-    GROUP BY account_id, access_key_id
-    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
-        OR count(DISTINCT investigation_id) >= 2
     UNION ALL
-    SELECT account_id, 'source_ip', source_ip, min(event_time)
+    SELECT account_id, 'source_ip', source_ip, event_time, investigation_id, severity
     FROM seeds
     WHERE (regexp_matches(source_ip, '^[0-9]{1,3}(\.[0-9]{1,3}){3}$')
            OR (source_ip LIKE '%:%' AND source_ip NOT LIKE '%amazonaws.com%'))
@@ -181,9 +176,22 @@ direct AS (
           WHERE source_ip IN (SELECT source_ip FROM seeds)
           GROUP BY source_ip
           HAVING count(DISTINCT coalesce(session_issuer_arn, user_arn, principal_id)) <= 3)
-    GROUP BY account_id, source_ip
-    HAVING max(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) = 1
-        OR count(DISTINCT investigation_id) >= 2
+),
+-- Corroborated: a critical row cites the actor, or high rows of two different investigations
+-- cite events of it within 24 hours of each other. An intrusion's steps come close together;
+-- two unrelated high rows weeks apart are more often an administrator's ordinary changes.
+direct AS (
+    SELECT account_id, kind, value, min(event_time) AS since
+    FROM seed_actors WHERE severity = 'critical'
+    GROUP BY account_id, kind, value
+    UNION ALL
+    SELECT a.account_id, a.kind, a.value, min(least(a.event_time, b.event_time))
+    FROM seed_actors a
+    JOIN seed_actors b
+      ON b.account_id = a.account_id AND b.kind = a.kind AND b.value = a.value
+     AND b.investigation_id > a.investigation_id
+     AND b.event_time BETWEEN a.event_time - INTERVAL 1 DAY AND a.event_time + INTERVAL 1 DAY
+    GROUP BY a.account_id, a.kind, a.value
 ),
 -- Calls that create an identity or a credential, and what they create.
 creations AS (
