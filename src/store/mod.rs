@@ -3,6 +3,7 @@
 pub mod credential_events;
 pub mod event_batch;
 pub mod evidence;
+pub mod guard;
 pub mod lineage;
 pub mod outcome;
 pub mod writer;
@@ -36,7 +37,8 @@ fn offline_config() -> Result<Config> {
 /// Opens (creating when needed) a case for writing and brings its schema up to date.
 pub fn open_for_writing(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, offline_config()?)
-        .with_context(|| format!("cannot open the case file {}", path.display()))?;
+        .map_err(|e| guard::explain(path, e.into()))?;
+    guard::check_writable(path, &conn)?;
     conn.execute_batch(SCHEMA_SQL)
         .context("cannot create the case schema")?;
     conn.execute_batch(&views_sql())
@@ -71,8 +73,9 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     let config = offline_config()?
         .access_mode(AccessMode::ReadOnly)?
         .max_memory("4GB")?;
-    let conn = Connection::open_with_flags(path, config)
-        .with_context(|| format!("cannot open the case file {} read-only", path.display()))?;
+    let conn =
+        Connection::open_with_flags(path, config).map_err(|e| guard::explain(path, e.into()))?;
+    guard::check_readable(path, &conn)?;
     // A case written by an older version may lack newer tables and holds older views: empty
     // temporary tables stand in for missing ones and this version's views apply, for this
     // connection only (the file is not changed).

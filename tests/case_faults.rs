@@ -1,0 +1,229 @@
+//! Case files that cannot be used as they are: not a DuckDB file, damaged, another tool's
+//! database, a newer rootlens's case, or one another process holds. Each gets a clear error (or,
+//! for reading a newer case, a warning) naming the case, exit status 2, and the file unchanged.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use sha2::{Digest, Sha256};
+
+fn sha256(path: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// A small real case: one CloudTrail file ingested.
+fn small_case(dir: &Path) -> PathBuf {
+    let events: Vec<_> = (0..50)
+        .map(|i| {
+            event(
+                &format!("00000000-0000-4000-8000-{i:012}"),
+                PROD,
+                "ListUsers",
+                "2024-05-01T10:00:00Z",
+            )
+        })
+        .collect();
+    let export = dir.join("export");
+    write(
+        &export,
+        &s3_key(PROD, "us-east-1", "2024/05/01", "20240501T1000Z"),
+        &gzip(&records(&events)),
+    );
+    let db = dir.join("case.duckdb");
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    db
+}
+
+/// Runs rootlens with `args` followed by `--db case`, returning (exit code, stderr).
+fn on_case(args: &[&str], case: &Path) -> (Option<i32>, String) {
+    let out = rootlens()
+        .args(args)
+        .arg("--db")
+        .arg(case)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn an_input(dir: &Path) -> PathBuf {
+    let export = dir.join("more");
+    write(
+        &export,
+        "more.json",
+        &records(&[event(
+            "11111111-0000-4000-8000-000000000001",
+            PROD,
+            "GetUser",
+            "2024-05-02T10:00:00Z",
+        )]),
+    );
+    export
+}
+
+#[test]
+fn a_file_that_is_not_duckdb_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("notes.duckdb");
+    std::fs::write(&case, "meeting notes, not a database\n").unwrap();
+    let before = sha256(&case);
+    let input = an_input(dir.path());
+    for args in [
+        vec!["run"],
+        vec!["report", "--out", "r.html"],
+        vec!["query", "SELECT 1"],
+    ] {
+        let (code, stderr) = on_case(&args, &case);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("notes.duckdb is not a case file"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&case)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a case file"));
+    assert_eq!(sha256(&case), before, "the file was changed");
+}
+
+#[test]
+fn a_truncated_case_is_reported_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = small_case(dir.path());
+    let bytes = std::fs::read(&case).unwrap();
+    let truncated = dir.path().join("truncated.duckdb");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let before = sha256(&truncated);
+    for args in [vec!["run"], vec!["query", "SELECT count(*) FROM events"]] {
+        let (code, stderr) = on_case(&args, &truncated);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("truncated.duckdb is damaged or truncated"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert_eq!(sha256(&truncated), before);
+}
+
+#[test]
+fn another_tools_duckdb_database_is_not_written_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("analytics.duckdb");
+    {
+        let conn = duckdb::Connection::open(&case).unwrap();
+        conn.execute_batch("CREATE TABLE sales (region VARCHAR, amount INTEGER); INSERT INTO sales VALUES ('emea', 3);")
+            .unwrap();
+    }
+    let before = sha256(&case);
+    let input = an_input(dir.path());
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&case)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("analytics.duckdb is a DuckDB database but not a rootlens case"),
+        "{stderr}"
+    );
+    let (code, stderr) = on_case(&["run"], &case);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("not a rootlens case"), "{stderr}");
+    assert_eq!(sha256(&case), before, "another tool's database was changed");
+}
+
+#[test]
+fn a_newer_rootlens_case_is_read_with_a_warning_and_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = small_case(dir.path());
+    {
+        let conn = duckdb::Connection::open(&case).unwrap();
+        conn.execute_batch(
+            "UPDATE case_meta SET value = '99' WHERE key = 'schema_version';
+             UPDATE case_meta SET value = 'rootlens 9.0.0' WHERE key = 'last_written_by';",
+        )
+        .unwrap();
+    }
+    let before = sha256(&case);
+    let input = an_input(dir.path());
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&case)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "was written by a newer rootlens (schema 99, last written by rootlens 9.0.0)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(sha256(&case), before, "a newer case was written");
+
+    let out = rootlens()
+        .args(["query", "--db"])
+        .arg(&case)
+        .args(["--format", "csv", "SELECT count(*) AS n FROM events"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: the case"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "n\n50");
+}
+
+#[test]
+fn a_case_another_process_holds_names_that_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = small_case(dir.path());
+    let input = an_input(dir.path());
+    // This test process holds the case open for writing, as a running ingest would.
+    let holder = duckdb::Connection::open(&case).unwrap();
+    let pid = format!("PID {}", std::process::id());
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&case)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is in use by another process"), "{stderr}");
+    assert!(stderr.contains(&pid), "{stderr}");
+    for args in [vec!["run"], vec!["query", "SELECT 1"]] {
+        let (code, stderr) = on_case(&args, &case);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&pid), "{args:?}: {stderr}");
+    }
+    drop(holder);
+    // Once the holder is gone, the same ingest completes and nothing was lost.
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&case)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(scalar(&case, "SELECT count(*) FROM events"), "51");
+}
