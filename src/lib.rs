@@ -2,6 +2,10 @@
 //!
 //! discover -> decode -> load (ingest) -> enrich -> investigate (runner) -> render.
 
+// Input and the file system are hostile: nothing derived from them may panic. Errors are
+// returned and reported per file instead (clippy.toml lets tests unwrap).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod assets;
 pub mod cli;
 pub mod commands;

@@ -1,3 +1,6 @@
+// Nothing derived from input may panic here either (see lib.rs).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -288,6 +288,8 @@ impl EventBatchBuilder {
     /// Hands out the rows so far and starts a new batch.
     pub fn finish(&mut self) -> EventBatch {
         let arrays = self.arrays();
+        // Not input-derived: `push` appends exactly one value to every builder.
+        #[allow(clippy::expect_used)]
         let rows = RecordBatch::try_new(schema(), arrays)
             .expect("every builder gets exactly one value per pushed record");
         EventBatch {
