@@ -62,6 +62,19 @@ pub fn decode_file(
         return outcome;
     }
 
+    let outcome = decode_content(outcome, path, source_id, settings, &metadata, tx);
+    unless_changed_while_read(outcome, path, &metadata)
+}
+
+/// Decodes a file whose hash was claimed: classifies its content and reads it accordingly.
+fn decode_content(
+    mut outcome: FileOutcome,
+    path: &Path,
+    source_id: i32,
+    settings: &WorkerSettings,
+    metadata: &std::fs::Metadata,
+    tx: &Sender<FileMessage>,
+) -> FileOutcome {
     let (compression, mut input, hash) = match sniff::open_hashed(path, settings.max_decompressed) {
         Ok(opened) => opened,
         Err(e) => return outcome.fail(DecodeError::new("the file", format!("cannot open: {e}"))),
@@ -91,7 +104,7 @@ pub fn decode_file(
         Content::Other(reason) => outcome.skip(reason),
         Content::CredentialReport => {
             outcome.kind = SourceKind::CredentialReport;
-            decode_credential_report(outcome, input, path, &metadata, settings)
+            decode_credential_report(outcome, input, path, metadata, settings)
         }
         Content::Json => {
             let mut outcome = decode_cloudtrail(outcome, &mut input, path, source_id, tx);
@@ -108,6 +121,45 @@ pub fn decode_file(
         }
         Content::Parquet => super::security_lake::decode_parquet(outcome, path, source_id, tx),
     }
+}
+
+/// The file is read twice (hashed, then decoded): if it changed in between or meanwhile (its
+/// size or modification time differ from before the first read), what was decoded may not be
+/// what was hashed, so the file fails (its events are taken out again) and a later run retries it.
+fn unless_changed_while_read(
+    outcome: FileOutcome,
+    path: &Path,
+    before: &std::fs::Metadata,
+) -> FileOutcome {
+    if outcome.status == FileStatus::AlreadyIngested {
+        return outcome;
+    }
+    let Ok(after) = std::fs::metadata(path) else {
+        return FileOutcome::failed(
+            path,
+            DecodeError::new("the file", "disappeared while it was read; not loaded"),
+        );
+    };
+    let stamp = |m: &std::fs::Metadata| m.modified().ok();
+    if after.len() != before.len() || stamp(&after) != stamp(before) {
+        // Nothing decoded from it is kept: not its events, nor a report, digest or keys.
+        let mut failed = FileOutcome::new(path);
+        failed.size = outcome.size;
+        failed.sha256 = outcome.sha256;
+        failed.kind = outcome.kind;
+        failed.compression = outcome.compression;
+        return failed.fail(DecodeError::new(
+            "the file",
+            format!(
+                "changed while it was read ({} bytes when first read, {} bytes after, or a new \
+                 modification time): not loaded, since what was decoded may not be what was \
+                 hashed; ingest it again once nothing writes to it",
+                before.len(),
+                after.len()
+            ),
+        ));
+    }
+    outcome
 }
 
 fn sha256_of(path: &Path) -> io::Result<String> {
@@ -291,4 +343,40 @@ fn region_after(path: &Path, marker: &str) -> Option<String> {
     let mut parts = path.components().map(|c| c.as_os_str().to_string_lossy());
     parts.find(|p| p == marker)?;
     parts.next().map(|p| p.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_changed_after_its_first_read_fails_and_keeps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("growing.json");
+        std::fs::write(&path, b"{\"Records\":[]}").unwrap();
+        let before = std::fs::metadata(&path).unwrap();
+        let decoded = || {
+            let mut outcome = FileOutcome::new(&path);
+            outcome.records_seen = 3;
+            outcome.sha256 = Some("ab".repeat(32));
+            outcome
+        };
+
+        let unchanged = unless_changed_while_read(decoded(), &path, &before);
+        assert_eq!(unchanged.status, FileStatus::Loaded);
+
+        std::fs::write(&path, b"{\"Records\":[{}, {}]}").unwrap();
+        let changed = unless_changed_while_read(decoded(), &path, &before);
+        assert_eq!(changed.status, FileStatus::Failed);
+        assert!(changed
+            .reason
+            .unwrap()
+            .contains("changed while it was read"));
+        assert_eq!(changed.sha256, Some("ab".repeat(32)));
+        assert_eq!(changed.records_seen, 0);
+
+        std::fs::remove_file(&path).unwrap();
+        let gone = unless_changed_while_read(FileOutcome::new(&path), &path, &before);
+        assert!(gone.reason.unwrap().contains("disappeared"));
+    }
 }

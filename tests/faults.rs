@@ -1,6 +1,7 @@
-//! Case files that cannot be used as they are: not a DuckDB file, damaged, another tool's
-//! database, a newer rootlens's case, or one another process holds. Each gets a clear error (or,
-//! for reading a newer case, a warning) naming the case, exit status 2, and the file unchanged.
+//! Faults around the evidence and the case. Case files that cannot be used as they are (not a
+//! DuckDB file, damaged, another tool's database, a newer rootlens's case, one another process
+//! holds) get a clear error (or, for reading a newer case, a warning) naming the case, exit
+//! status 2, and the file unchanged. Input trees with loops and hostile file names lose nothing.
 
 mod common;
 
@@ -226,4 +227,59 @@ fn a_case_another_process_holds_names_that_process() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(scalar(&case, "SELECT count(*) FROM events"), "51");
+}
+
+#[test]
+fn hostile_file_names_and_a_symlink_loop_lose_nothing() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let event_file = |id: &str| records(&[event(id, PROD, "ListUsers", "2024-05-01T10:00:00Z")]);
+    write(
+        &tree,
+        "evil\x1b[31mred\x07.json",
+        &event_file("aaaaaaaa-0000-4000-8000-000000000001"),
+    );
+    let invalid = std::ffi::OsStr::from_bytes(b"bad\xffname.json");
+    std::fs::write(
+        tree.join(invalid),
+        event_file("aaaaaaaa-0000-4000-8000-000000000002"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(".", tree.join("loop")).unwrap();
+    let db = dir.path().join("case.duckdb");
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The loop is an input that could not be read: exit status 3, and the rest is loaded.
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "raw escape printed"
+    );
+    assert!(stderr.contains("File system loop found"), "{stderr}");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "2");
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM sources WHERE status = 'loaded'"),
+        "2"
+    );
+    let names = sql(
+        &db,
+        "SELECT path FROM sources WHERE status = 'loaded' ORDER BY path",
+    );
+    assert!(names[0][0].ends_with("bad\u{fffd}name.json"), "{names:?}");
+    assert!(
+        names[1][0].ends_with("evil\x1b[31mred\x07.json"),
+        "{names:?}"
+    );
+    let loop_errors = scalar(
+        &db,
+        "SELECT count(*) FROM load_errors WHERE cause LIKE '%File system loop found%'",
+    );
+    assert_eq!(loop_errors, "1");
 }
