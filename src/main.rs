@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     let status = match result {
         Ok(outcome) => ExitStatus::of(&outcome),
         Err(error) => {
+            let error = rootlens::store::guard::explain_damage(error);
             eprintln!("rootlens: {}", terminal::sanitize(&format!("{error:#}")));
             ExitStatus::Error
         }

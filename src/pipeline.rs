@@ -46,7 +46,8 @@ pub fn ingest_and_enrich(
     geo: &GeoOptions,
 ) -> Result<(IngestSummary, VerifySummary, Enriched)> {
     let conn = store::open_for_writing(db)?;
-    let summary = ingest::run(&conn, options)?;
+    let summary = ingest::run(&conn, options)
+        .with_context(|| format!("ingest into the case {} stopped", db.display()))?;
     let verified = verify::run(&conn, integrity)?;
     store::credential_events::refresh(&conn)?;
     let enriched = enrich_case(&conn, db, geo)?;

@@ -29,7 +29,7 @@ fn small_case(dir: &Path) -> PathBuf {
     let export = dir.join("export");
     write(
         &export,
-        &s3_key(PROD, "us-east-1", "2024/05/01", "20240501T1000Z"),
+        &s3_key(PROD, "us-east-1", "20240501", "1000"),
         &gzip(&records(&events)),
     );
     let db = dir.join("case.duckdb");
@@ -111,11 +111,15 @@ fn a_truncated_case_is_reported_damaged() {
     let truncated = dir.path().join("truncated.duckdb");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     let before = sha256(&truncated);
-    for args in [vec!["run"], vec!["query", "SELECT count(*) FROM events"]] {
+    // Every read of a missing block fails (a count from metadata alone may still answer).
+    for args in [
+        vec!["run"],
+        vec!["query", "SELECT max(raw) FROM event_records"],
+    ] {
         let (code, stderr) = on_case(&args, &truncated);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(
-            stderr.contains("truncated.duckdb is damaged or truncated"),
+            stderr.contains("is damaged or truncated") && stderr.contains("truncated.duckdb"),
             "{args:?}: {stderr}"
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
@@ -282,4 +286,95 @@ fn hostile_file_names_and_a_symlink_loop_lose_nothing() {
         "SELECT count(*) FROM load_errors WHERE cause LIKE '%File system loop found%'",
     );
     assert_eq!(loop_errors, "1");
+}
+
+#[test]
+fn a_full_disk_stops_ingest_cleanly_and_a_second_run_completes_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    const FILES: usize = 40;
+    const PER_FILE: usize = 400;
+    for f in 0..FILES {
+        let events: Vec<_> = (0..PER_FILE)
+            .map(|i| {
+                let mut e = event(
+                    &format!("cccccccc-0000-4000-8000-{f:04}{i:08}"),
+                    PROD,
+                    "PutObject",
+                    "2024-05-01T10:00:00Z",
+                );
+                // Content that does not compress away, so the case outgrows the limit.
+                let noise: String = (0..8)
+                    .map(|k| hex::encode(Sha256::digest(format!("{f}-{i}-{k}"))))
+                    .collect();
+                e["requestParameters"] = serde_json::json!({ "key": noise });
+                e
+            })
+            .collect();
+        write(
+            &export,
+            &s3_key(
+                PROD,
+                "us-east-1",
+                "2024/05/01",
+                &format!("20240501T10{f:02}Z"),
+            ),
+            &gzip(&records(&events)),
+        );
+    }
+    let db = dir.path().join("case.duckdb");
+    let binary = assert_cmd::cargo::cargo_bin("rootlens");
+    // A 4 MB file size limit stands in for a full disk: writes past it fail with EFBIG (SIGXFSZ
+    // ignored, as a shell's trap passes on to the program it runs).
+    let limited = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 4096; exec \"$0\" ingest --commit-every 800 --db \"$1\" \"$2\"")
+        .arg(&binary)
+        .arg(&db)
+        .arg(&export)
+        .env_clear()
+        .env("ROOTLENS_NO_SYSTEM_GEOIP", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&limited.stderr);
+    assert_eq!(limited.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ingest into the case"), "{stderr}");
+    assert!(
+        stderr.contains("the disk is full or a file size limit was reached"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("were not loaded"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // The case opens and holds whole files only.
+    let loaded: usize = scalar(&db, "SELECT count(*) FROM sources WHERE status = 'loaded'")
+        .parse()
+        .unwrap();
+    assert!(loaded < FILES, "the limit was never hit");
+    assert!(
+        loaded > 0,
+        "nothing was committed before the limit: {stderr}"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM events"),
+        (loaded * PER_FILE).to_string()
+    );
+
+    // With room again, the same ingest completes the case without adding anything twice.
+    let out = rootlens()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM events"),
+        (FILES * PER_FILE).to_string()
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM sources WHERE status = 'loaded'"),
+        FILES.to_string()
+    );
+    assert_eq!(scalar(&db, "SELECT count(*) FROM duplicate_events"), "0");
 }

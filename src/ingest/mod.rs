@@ -260,18 +260,58 @@ pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> 
         Ok(())
     });
     progress.finish_and_clear();
-    write_result?;
+    let total_files = discovered.files.len() + discovered.unreadable.len();
+    let stopped = |cause: anyhow::Error, committed: u64| {
+        writing_stopped(cause, committed, total_files, &discovered.files)
+    };
+    if let Err(cause) = write_result {
+        return Err(stopped(cause, writer.committed_files()));
+    }
     // What discovery could not read is recorded like any other failed file, so `sources` and
     // `load_errors` hold it too.
     let ids = dispatcher.next_source_id()..;
     for (source_id, (path, reason)) in ids.zip(discovered.unreadable) {
         let outcome = FileOutcome::failed(&path, DecodeError::new("the path", reason));
-        writer.finish_file(source_id, &outcome)?;
+        if let Err(cause) = writer.finish_file(source_id, &outcome) {
+            return Err(stopped(cause, writer.committed_files()));
+        }
         summary.record(&outcome, 0, 0);
     }
-    writer.close()?;
+    let committed = writer.committed_files();
+    writer.close().map_err(|cause| stopped(cause, committed))?;
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// The case could not be written (a full disk, a file size limit, an I/O error): says which
+/// files are safely in the case and which were not loaded, and how to finish.
+fn writing_stopped(
+    cause: anyhow::Error,
+    committed: u64,
+    total: usize,
+    files: &[discover::DiscoveredFile],
+) -> anyhow::Error {
+    let detail = format!("{cause:#}");
+    let why = if detail.contains("No space left") || detail.contains("File too large") {
+        "the disk is full or a file size limit was reached"
+    } else {
+        "writing failed"
+    };
+    let first_lost = files
+        .get(committed as usize)
+        .map(|f| {
+            format!(
+                ", from {} on",
+                crate::terminal::sanitize(&f.path.display().to_string())
+            )
+        })
+        .unwrap_or_default();
+    anyhow::anyhow!(
+        "the case could not be written: {why} ({detail}). {committed} of {total} files of this \
+         run are in the case; the other {} were not loaded{first_lost}. The case is usable as it \
+         is: make room and run the same ingest again, and it adds only what is missing",
+        total as u64 - committed.min(total as u64)
+    )
 }
 
 /// Applies a job's batches; returns the file's outcome (a failed one if its worker vanished).

@@ -31,18 +31,37 @@ pub fn explain(path: &Path, error: anyhow::Error) -> anyhow::Error {
              than this build's): open it with that version ({detail})"
         );
     }
-    const DAMAGE: [&str; 3] = [
-        "Could not read enough bytes",
-        "Corrupt database file",
-        "checksum",
-    ];
-    if DAMAGE.iter().any(|sign| detail.contains(sign)) {
+    if is_damage(&detail) {
         return anyhow::anyhow!(
             "the case {case} is damaged or truncated and cannot be read ({detail}); ingest the \
              evidence again into a new case"
         );
     }
     error.context(format!("cannot open the case file {case}"))
+}
+
+/// How DuckDB words a case file whose blocks are missing or altered.
+fn is_damage(detail: &str) -> bool {
+    const DAMAGE: [&str; 3] = [
+        "Could not read enough bytes",
+        "Corrupt database file",
+        "checksum",
+    ];
+    DAMAGE.iter().any(|sign| detail.contains(sign))
+}
+
+/// A truncated case opens (DuckDB reads blocks when a scan reaches them, and its header cannot
+/// tell a truncated file from one whose free blocks were trimmed): an error met later says so.
+pub fn explain_damage(error: anyhow::Error) -> anyhow::Error {
+    let detail = format!("{error:#}");
+    if is_damage(&detail) {
+        anyhow::anyhow!(
+            "the case is damaged or truncated and cannot be read ({detail}); ingest the \
+             evidence again into a new case"
+        )
+    } else {
+        error
+    }
 }
 
 /// "rootlens (PID 123)" from DuckDB's "Conflicting lock is held in /path/rootlens (PID 123)".
@@ -113,35 +132,8 @@ impl Provenance {
     }
 }
 
-/// A truncated case opens and fails only when a scan reaches the missing blocks: compare the
-/// file's length with the blocks DuckDB's header says it holds, before anything is read.
-fn check_complete(path: &Path, conn: &Connection) -> anyhow::Result<()> {
-    // The blocks start after DuckDB's main header and its two 4 KiB database headers.
-    const HEADERS: u64 = 3 * 4096;
-    let (block_size, total_blocks): (i64, i64) = conn
-        .query_row(
-            "SELECT block_size, total_blocks FROM pragma_database_size()
-             WHERE database_name = current_database()",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(|e| explain(path, e.into()))?;
-    let expected = HEADERS + block_size.max(0) as u64 * total_blocks.max(0) as u64;
-    let actual = std::fs::metadata(path)
-        .map_err(|e| anyhow::anyhow!("cannot read the size of the case {}: {e}", path.display()))?
-        .len();
-    if total_blocks > 0 && actual < expected {
-        anyhow::bail!(
-            "the case {} is damaged or truncated and cannot be read (the file has {actual} bytes,              its header describes {expected}); ingest the evidence again into a new case",
-            path.display()
-        );
-    }
-    Ok(())
-}
-
 /// Refuses to write into another tool's database or a case a newer rootlens wrote.
 pub fn check_writable(path: &Path, conn: &Connection) -> anyhow::Result<()> {
-    check_complete(path, conn)?;
     match provenance(conn).map_err(|e| explain(path, e.into()))? {
         None => anyhow::bail!(
             "{} is a DuckDB database but not a rootlens case (it has no case_meta table); \
@@ -162,7 +154,6 @@ pub fn check_writable(path: &Path, conn: &Connection) -> anyhow::Result<()> {
 /// Refuses another tool's database; reads a newer rootlens's case with a warning on stderr
 /// (this build's views and investigations apply; tables it does not know are not read).
 pub fn check_readable(path: &Path, conn: &Connection) -> anyhow::Result<()> {
-    check_complete(path, conn)?;
     match provenance(conn).map_err(|e| explain(path, e.into()))? {
         None => anyhow::bail!(
             "{} is a DuckDB database but not a rootlens case (it has no case_meta table)",

@@ -105,6 +105,9 @@ pub struct CaseWriter<'conn> {
     file_min: Option<i64>,
     file_max: Option<i64>,
     uncommitted_events: u64,
+    /// Files finished since the last commit, and files committed in this run.
+    uncommitted_files: u64,
+    committed_files: u64,
     commit_every: u64,
     last_commit: Instant,
     tool_version: String,
@@ -143,6 +146,8 @@ impl<'conn> CaseWriter<'conn> {
             file_min: None,
             file_max: None,
             uncommitted_events: 0,
+            uncommitted_files: 0,
+            committed_files: 0,
             commit_every,
             last_commit: Instant::now(),
             tool_version: crate::tool_version(),
@@ -193,6 +198,7 @@ impl<'conn> CaseWriter<'conn> {
         let mut counts = std::mem::take(&mut self.file_counts);
         let span = (self.file_min.take(), self.file_max.take());
         let keys = std::mem::take(&mut self.file_keys);
+        self.uncommitted_files += 1;
         if outcome.status == FileStatus::AlreadyIngested {
             return Ok(counts);
         }
@@ -332,9 +338,15 @@ impl<'conn> CaseWriter<'conn> {
     fn commit(&mut self) -> Result<()> {
         self.flush()?;
         self.conn.execute_batch("COMMIT; BEGIN TRANSACTION")?;
+        self.committed_files += std::mem::take(&mut self.uncommitted_files);
         self.uncommitted_events = 0;
         self.last_commit = Instant::now();
         Ok(())
+    }
+
+    /// How many files of this run are committed: safely in the case even if a later write fails.
+    pub fn committed_files(&self) -> u64 {
+        self.committed_files
     }
 
     /// Commits everything written so far and ends the writer.
