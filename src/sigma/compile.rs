@@ -531,21 +531,29 @@ pub fn single_value(location: &Location) -> String {
 }
 
 /// A NULL-safe test that some value of the field satisfies `test` (given the value's SQL).
-/// A JSON path of two or more keys also looks through arrays on the way (CloudTrail nests
-/// lists of objects: `requestParameters.containerDefinitions.command`), so each key but the
-/// last may be an array of objects.
+/// A JSON path also looks through arrays on the way (CloudTrail nests lists of objects:
+/// `requestParameters.containerDefinitions.command`, `resources.ARN`): the free-form part
+/// itself and each key but the last may be an array of objects.
 fn values_any(location: &Location, test: &dyn Fn(&str) -> String) -> String {
     match location {
-        Location::Json { base, path } if path.len() >= 2 => {
-            let inner = path.len() - 1;
-            // Every combination of arrays over the first keys (at most 3, else all or none).
+        Location::Json { base, path } if !path.is_empty() && (base != "raw" || path.len() >= 2) => {
+            // Where an array may sit: before each key (before the first only below a
+            // free-form part; the record itself is an object).
+            let first = usize::from(base == "raw");
+            let places: Vec<usize> = (first..path.len()).collect();
+            // Every combination of arrays (at most 3 places, else all or none).
             let mut combinations: Vec<Vec<usize>> = Vec::new();
-            if inner <= 3 {
-                for mask in 1u32..(1 << inner) {
-                    combinations.push((0..inner).filter(|i| mask & (1 << i) != 0).collect());
+            if places.len() <= 3 {
+                for mask in 1u32..(1 << places.len()) {
+                    combinations.push(
+                        (0..places.len())
+                            .filter(|i| mask & (1 << i) != 0)
+                            .map(|i| places[i])
+                            .collect(),
+                    );
                 }
             } else {
-                combinations.push((0..inner).collect());
+                combinations.push(places);
             }
             let mut lists = vec![format!("[{}]", single_value(location))];
             for wildcards in combinations {

@@ -160,15 +160,15 @@ fn not_cloudtrail(field: &str) -> String {
     format!("field `{field}` is not a CloudTrail record field{hint}")
 }
 
-/// A JSON path literal for DuckDB: `'$."a"."b"'`, each key quoted, `[*]` after the keys in
-/// `wildcards` (indexes into `path`).
+/// A JSON path literal for DuckDB: `'$."a"."b"'`, each key quoted, `[*]` before the keys in
+/// `wildcards` (indexes into `path`: 0 is the value at the root being an array).
 pub fn json_path(path: &[String], wildcards: &[usize]) -> String {
     let mut out = String::from("$");
     for (index, key) in path.iter().enumerate() {
-        out.push_str(&format!(".\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\"")));
         if wildcards.contains(&index) {
             out.push_str("[*]");
         }
+        out.push_str(&format!(".\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\"")));
     }
     super::compile::string_literal(&out)
 }
