@@ -93,7 +93,10 @@ fn every_bundled_rule_fires_on_its_events_and_not_on_their_look_alikes() {
     let db = ingest(dir.path(), &fixtures().join("bundled"));
     let (code, all, _) = run_sigma(dir.path(), &db, &[]);
     assert_eq!(code, Some(0), "no --fail-on: findings do not fail the run");
-    let unsupported: BTreeSet<String> = committed_unsupported().into_iter().map(|(f, _)| f).collect();
+    let unsupported: BTreeSet<String> = committed_unsupported()
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
     let mut checked = 0;
     for entry in std::fs::read_dir(bundled_rules()).unwrap() {
         let file = entry.unwrap().file_name().to_string_lossy().to_string();
@@ -132,7 +135,10 @@ fn every_bundled_rule_fires_on_its_events_and_not_on_their_look_alikes() {
         }
         // The licence asks for the author and a link to the rule with every match.
         let sigma = &f["sigma"];
-        assert!(sigma["author"].as_str().is_some_and(|a| !a.is_empty()), "{stem}: author");
+        assert!(
+            sigma["author"].as_str().is_some_and(|a| !a.is_empty()),
+            "{stem}: author"
+        );
         assert!(
             sigma["rule"].as_str().unwrap().starts_with(
                 "https://github.com/SigmaHQ/sigma/blob/8eaafff1f2845a696050e05e72ba1140ee190698/rules/cloud/aws/cloudtrail/"
@@ -143,7 +149,11 @@ fn every_bundled_rule_fires_on_its_events_and_not_on_their_look_alikes() {
         assert_eq!(f["sql_sha256"].as_str().unwrap().len(), 64);
         checked += 1;
     }
-    assert_eq!(checked + unsupported.len(), 57, "SigmaHQ ships 57 CloudTrail rules");
+    assert_eq!(
+        checked + unsupported.len(),
+        57,
+        "SigmaHQ ships 57 CloudTrail rules"
+    );
 }
 
 #[test]
@@ -161,7 +171,11 @@ fn the_unsupported_list_is_what_lint_reports() {
         .collect();
     assert_eq!(reported, committed_unsupported());
     assert!(stdout.contains("57 files, 56 rules compiled, 1 not supported, 0 SQL errors"));
-    assert_eq!(output.status.code(), Some(2), "an unsupported rule is a lint problem");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unsupported rule is a lint problem"
+    );
 }
 
 #[test]
@@ -182,7 +196,9 @@ fn correlations_list_every_event_of_their_window_and_nothing_outside_it() {
             .iter()
             .map(|v| v.as_str().unwrap())
             .collect();
-        let expected: Vec<String> = (1..=ids.len()).map(|n| format!("{kind}:fires:{n}")).collect();
+        let expected: Vec<String> = (1..=ids.len())
+            .map(|n| format!("{kind}:fires:{n}"))
+            .collect();
         assert_eq!(ids, expected, "{kind}");
         assert_eq!(row["account_id"], PROD);
         assert!(f["sigma"]["kind"].as_str().unwrap().ends_with(kind));
@@ -192,7 +208,10 @@ fn correlations_list_every_event_of_their_window_and_nothing_outside_it() {
     assert_eq!(count["rows"][0]["events"], 3);
     assert_eq!(count["severity"], "high");
     assert_eq!(count["mitre"], serde_json::json!(["T1110.001"]));
-    assert_eq!(finding(&all, "sigma.value_count")["rows"][0]["distinct_values"], 3);
+    assert_eq!(
+        finding(&all, "sigma.value_count")["rows"][0]["distinct_values"],
+        3
+    );
     // The rules the correlations refer to do not report on their own (generate: false).
     for referenced in ["sigma.base_rules", "sigma.base_rules.2"] {
         assert!(all["investigations"]
@@ -249,19 +268,31 @@ fn broken_and_foreign_rules_are_listed_with_their_reason_and_the_others_still_ru
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains("ok           sigma.good  Trail stopped"), "{stdout}");
+    assert!(
+        stdout.contains("ok           sigma.good  Trail stopped"),
+        "{stdout}"
+    );
     let broken = stdout.lines().find(|l| l.contains("broken.yml")).unwrap();
     assert!(
         broken.contains("at line 7 column 12") && broken.contains("line 6 column 16"),
         "the YAML error names the line: {broken}"
     );
-    assert!(stdout.contains("logsource is product `windows`"), "{stdout}");
+    assert!(
+        stdout.contains("logsource is product `windows`"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("field `EventName` is not a CloudTrail record field (field names are case-sensitive: did you mean `eventName`?)"),
         "{stdout}"
     );
-    assert!(stdout.contains("modifier `|wide/utf16le` is not supported"), "{stdout}");
-    assert!(stdout.contains("5 files, 1 rules compiled, 4 not supported"), "{stdout}");
+    assert!(
+        stdout.contains("modifier `|wide/utf16le` is not supported"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("5 files, 1 rules compiled, 4 not supported"),
+        "{stdout}"
+    );
 
     // In a run: the good rule runs, the others are listed in the summary and findings.json.
     let mut event = event("stop-1", PROD, "StopLogging", "2024-05-01T10:00:00Z");
@@ -274,10 +305,15 @@ fn broken_and_foreign_rules_are_listed_with_their_reason_and_the_others_still_ru
         &["--sigma", rules.to_str().unwrap(), "--fail-on", "critical"],
     );
     assert_eq!(code, Some(1), "the team's critical rule fired");
-    assert_eq!(cited(finding(&all, "sigma.good")), BTreeSet::from(["stop-1".to_string()]));
+    assert_eq!(
+        cited(finding(&all, "sigma.good")),
+        BTreeSet::from(["stop-1".to_string()])
+    );
     assert_eq!(finding(&all, "sigma.good")["sigma"]["author"], "Team");
     assert!(stdout.contains("5 Sigma rules not compiled:"), "{stdout}");
-    assert!(stdout.contains("wrong_case.yml (Wrong case): detection `selection`: field `EventName`"));
+    assert!(
+        stdout.contains("wrong_case.yml (Wrong case): detection `selection`: field `EventName`")
+    );
     let listed: Vec<&str> = all["sigma_unsupported"]
         .as_array()
         .unwrap()
@@ -301,9 +337,15 @@ fn show_prints_the_rule_and_its_sql_by_id_file_or_sigma_id() {
     assert_eq!(by_id.status.code(), Some(0));
     let text = String::from_utf8_lossy(&by_id.stdout);
     assert!(text.contains("author:      vitaliy0x1"), "{text}");
-    assert!(text.contains("selection_usertype:"), "the rule as written: {text}");
+    assert!(
+        text.contains("selection_usertype:"),
+        "the rule as written: {text}"
+    );
     assert!(text.contains("lower(user_type) = 'root'"), "{text}");
-    assert!(text.contains("NOT coalesce(lower(event_type) = 'awsserviceevent', false)"), "{text}");
+    assert!(
+        text.contains("NOT coalesce(lower(event_type) = 'awsserviceevent', false)"),
+        "{text}"
+    );
     let by_sigma_id = rootlens()
         .args(["sigma", "show", "8ad1600d-e9dc-4251-b0ee-a65268f29add"])
         .output()
@@ -355,12 +397,18 @@ fn investigate_takes_sigma_rules_and_the_report_credits_their_authors() {
         serde_json::from_slice(&std::fs::read(out.join("findings.json")).unwrap()).unwrap();
     assert_eq!(finding(&all, "sigma.temporal")["row_count"], 1);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("Sigma rule by rootlens tests"), "author shown with the finding");
+    assert!(
+        html.contains("Sigma rule by rootlens tests"),
+        "author shown with the finding"
+    );
     assert!(
         html.contains("Sigma rule by Ivan Saakov, Nasreddine Bencherchali"),
         "a bundled rule's author: console login failures fire on these events"
     );
     // Tera escapes `/` in text.
     let link = "https://github.com/SigmaHQ/sigma/blob/8eaafff1f2845a696050e05e72ba1140ee190698/rules/cloud/aws/cloudtrail/aws_cloudtrail_console_login_failed_authentication.yml";
-    assert!(html.contains(&link.replace('/', "&#x2F;")), "the rule's link");
+    assert!(
+        html.contains(&link.replace('/', "&#x2F;")),
+        "the rule's link"
+    );
 }

@@ -42,7 +42,10 @@ fn load_library(
 }
 
 /// The Sigma rules that were not compiled, one line each.
-fn print_unsupported_sigma(unsupported: &[crate::sigma::Unsupported], out: &mut impl std::io::Write) -> std::io::Result<()> {
+fn print_unsupported_sigma(
+    unsupported: &[crate::sigma::Unsupported],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     if unsupported.is_empty() {
         return Ok(());
     }

@@ -81,14 +81,17 @@ fn show(wanted: &str, extra: &[PathBuf]) -> Result<Outcome> {
         extra.push(as_file.clone());
     }
     let (files, set) = sigma::load(&extra)?;
-    let from_file = |origin: &str| as_file.is_file() && PathBuf::from(origin) == as_file;
+    let from_file = |origin: &str| as_file.is_file() && as_file == std::path::Path::new(origin);
     let found = set.compiled.values().find(|inv| {
         inv.header.id == wanted
             || inv.sigma.as_ref().and_then(|s| s.sigma_id.as_deref()) == Some(wanted)
             || from_file(&inv.origin)
     });
     if let Some(inv) = found {
-        let meta = inv.sigma.as_ref().expect("compiled Sigma rules carry their metadata");
+        let meta = inv
+            .sigma
+            .as_ref()
+            .expect("compiled Sigma rules carry their metadata");
         let text = files
             .iter()
             .find(|f| f.origin == inv.origin)
@@ -116,9 +119,11 @@ fn show(wanted: &str, extra: &[PathBuf]) -> Result<Outcome> {
         );
         return Ok(Outcome::default());
     }
-    if let Some(rule) = set.unsupported.iter().find(|u| {
-        u.sigma_id.as_deref() == Some(wanted) || from_file(&u.origin)
-    }) {
+    if let Some(rule) = set
+        .unsupported
+        .iter()
+        .find(|u| u.sigma_id.as_deref() == Some(wanted) || from_file(&u.origin))
+    {
         bail!(
             "{} ({}) is not supported: {}",
             rule.origin,

@@ -22,7 +22,10 @@ use super::fields::{json_path, locate, Location};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pred {
     /// A NULL-safe SQL test; `json` when it reads a JSON column or `raw` (costly).
-    Atom { sql: String, json: bool },
+    Atom {
+        sql: String,
+        json: bool,
+    },
     And(Vec<Pred>),
     Or(Vec<Pred>),
     Not(Box<Pred>),
@@ -227,12 +230,9 @@ fn block(det: &Detection) -> Result<Pred, String> {
         Detection::AllOf(items) => Pred::And(items.iter().map(item).collect::<Result<_, _>>()?),
         Detection::AnyOf(dets) => Pred::Or(dets.iter().map(block).collect::<Result<_, _>>()?),
         Detection::And(dets) => Pred::And(dets.iter().map(block).collect::<Result<_, _>>()?),
-        Detection::Keywords(values) => Pred::Or(
-            values
-                .iter()
-                .map(keyword)
-                .collect::<Result<_, _>>()?,
-        ),
+        Detection::Keywords(values) => {
+            Pred::Or(values.iter().map(keyword).collect::<Result<_, _>>()?)
+        }
         Detection::ArrayMatch { field, .. } => {
             return Err(format!(
                 "`{field}[…]` array blocks are an rsigma extension, not Sigma: not supported"
@@ -254,7 +254,12 @@ fn keyword(value: &SigmaValue) -> Result<Pred, String> {
         SigmaValue::Null => return Err("a keyword cannot be null".into()),
     };
     Ok(Pred::Atom {
-        sql: coalesce(&string_test("CAST(raw AS VARCHAR)", &text, Anchor::Contains, false)),
+        sql: coalesce(&string_test(
+            "CAST(raw AS VARCHAR)",
+            &text,
+            Anchor::Contains,
+            false,
+        )),
         json: true,
     })
 }
@@ -306,7 +311,11 @@ fn item(item: &DetectionItem) -> Result<Pred, String> {
             return Err(format!("`{field}|exists` takes true or false"));
         };
         let present = values_any(&location, &|v| format!("{v} IS NOT NULL"));
-        let sql = if *want { present } else { format!("NOT {present}") };
+        let sql = if *want {
+            present
+        } else {
+            format!("NOT {present}")
+        };
         return Ok(Pred::Atom { sql, json });
     }
     if has(Modifier::FieldRef) {
@@ -319,7 +328,10 @@ fn item(item: &DetectionItem) -> Result<Pred, String> {
     if tests.is_empty() {
         return Err(format!("`{field}` has no value"));
     }
-    let atoms: Vec<Pred> = tests.into_iter().map(|sql| Pred::Atom { sql, json }).collect();
+    let atoms: Vec<Pred> = tests
+        .into_iter()
+        .map(|sql| Pred::Atom { sql, json })
+        .collect();
     Ok(if has(Modifier::All) {
         Pred::And(atoms)
     } else {
@@ -370,7 +382,10 @@ fn value_test(
         SigmaValue::Null => Ok(if negate {
             values_any(location, &|v| format!("{v} IS NOT NULL"))
         } else {
-            format!("NOT {}", values_any(location, &|v| format!("{v} IS NOT NULL")))
+            format!(
+                "NOT {}",
+                values_any(location, &|v| format!("{v} IS NOT NULL"))
+            )
         }),
         SigmaValue::Bool(b) => Ok(test(&|v| format!("lower({v}) = '{b}'"))),
         SigmaValue::Integer(_) | SigmaValue::Float(_) => {
@@ -468,7 +483,11 @@ fn cidr(field: &str, location: &Location, s: &SigmaString) -> Result<String, Str
         .ok()
         .filter(|b| *b <= 32)
         .ok_or_else(|| format!("`{field}|cidr {text}`: invalid prefix length"))?;
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     let low = u32::from(addr) & mask;
     let high = low | !mask;
     Ok(values_any(location, &|v| {
@@ -490,7 +509,9 @@ fn fieldref(
     let mut atoms = Vec::new();
     for value in values {
         let SigmaValue::String(other) = value else {
-            return Err(format!("`{field}|fieldref` names a field with a non-string"));
+            return Err(format!(
+                "`{field}|fieldref` names a field with a non-string"
+            ));
         };
         let other_location = locate(&other.original)?;
         let that = single_value(&other_location);

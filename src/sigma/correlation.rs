@@ -23,16 +23,22 @@ pub struct Referenced<'a> {
 /// The finding query of a correlation over the rules it refers to (in the rule's order).
 pub fn compile(rule: &CorrelationRule, referenced: &[Referenced]) -> Result<String, String> {
     if rule.window != rsigma_parser::WindowMode::Sliding {
-        return Err("only sliding windows are supported (`window: tumbling` or `session` is not)".into());
+        return Err(
+            "only sliding windows are supported (`window: tumbling` or `session` is not)".into(),
+        );
     }
     let seconds = rule.timespan.seconds;
     let (predicates, value_field) = match &rule.condition {
         CorrelationCondition::Threshold {
             predicates, field, ..
-        } => (predicates.clone(), field.as_ref().and_then(|f| f.first().cloned())),
-        CorrelationCondition::Extended(_) => {
-            return Err("boolean conditions over rule names (extended temporal conditions) are not supported".into())
-        }
+        } => (
+            predicates.clone(),
+            field.as_ref().and_then(|f| f.first().cloned()),
+        ),
+        CorrelationCondition::Extended(_) => return Err(
+            "boolean conditions over rule names (extended temporal conditions) are not supported"
+                .into(),
+        ),
     };
     let kind = rule.correlation_type;
     if kind == CorrelationType::ValueCount && value_field.is_none() {
@@ -59,12 +65,16 @@ pub fn compile(rule: &CorrelationRule, referenced: &[Referenced]) -> Result<Stri
                 .iter()
                 .find(|a| a.alias == name)
                 .map(|alias| {
-                    alias.mapping.get(referenced_rule.reference).cloned().ok_or_else(|| {
-                        format!(
-                            "alias `{name}` has no field for rule `{}`",
-                            referenced_rule.reference
-                        )
-                    })
+                    alias
+                        .mapping
+                        .get(referenced_rule.reference)
+                        .cloned()
+                        .ok_or_else(|| {
+                            format!(
+                                "alias `{name}` has no field for rule `{}`",
+                                referenced_rule.reference
+                            )
+                        })
                 })
                 .transpose()?
                 .unwrap_or_else(|| name.to_string());
@@ -86,7 +96,10 @@ pub fn compile(rule: &CorrelationRule, referenced: &[Referenced]) -> Result<Stri
         if let Some(field) = &value_field {
             columns.push(format!("{} AS counted_value", field_sql(field)?));
         }
-        let mut filter = vec![referenced_rule.predicate.to_sql(), "event_time IS NOT NULL".into()];
+        let mut filter = vec![
+            referenced_rule.predicate.to_sql(),
+            "event_time IS NOT NULL".into(),
+        ];
         filter.extend(not_null);
         selects.push(format!(
             "SELECT {} FROM events WHERE {}",

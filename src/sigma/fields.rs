@@ -124,7 +124,9 @@ pub enum Location {
 pub fn locate(field: &str) -> Result<Location, String> {
     if let Some((_, column)) = COLUMNS.iter().find(|(name, _)| *name == field) {
         return Ok(Location::Column(match *column {
-            "read_only" | "management_event" | "session_mfa" => format!("CAST({column} AS VARCHAR)"),
+            "read_only" | "management_event" | "session_mfa" => {
+                format!("CAST({column} AS VARCHAR)")
+            }
             _ => column.to_string(),
         }));
     }
@@ -168,7 +170,10 @@ pub fn json_path(path: &[String], wildcards: &[usize]) -> String {
         if wildcards.contains(&index) {
             out.push_str("[*]");
         }
-        out.push_str(&format!(".\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\"")));
+        out.push_str(&format!(
+            ".\"{}\"",
+            key.replace('\\', "\\\\").replace('"', "\\\"")
+        ));
     }
     super::compile::string_literal(&out)
 }

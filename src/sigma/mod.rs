@@ -96,7 +96,8 @@ pub fn user_files(paths: &[std::path::PathBuf]) -> Result<Vec<RuleFile>> {
                 continue;
             }
             let origin = entry.path().display().to_string();
-            let bytes = std::fs::read(entry.path()).with_context(|| format!("cannot read {origin}"))?;
+            let bytes =
+                std::fs::read(entry.path()).with_context(|| format!("cannot read {origin}"))?;
             files.push(RuleFile {
                 origin: origin.clone(),
                 text: String::from_utf8(bytes)
@@ -231,7 +232,10 @@ pub fn compile_all(files: &[RuleFile]) -> RuleSet {
                 if !rule.generate {
                     for (position, other) in entries.iter().enumerate() {
                         if let Parsed::Rule(r) = &other.parsed {
-                            let named = r.id.iter().chain(r.name.iter()).any(|k| rule.rules.contains(k));
+                            let named =
+                                r.id.iter()
+                                    .chain(r.name.iter())
+                                    .any(|k| rule.rules.contains(k));
                             if let (true, Some(id)) = (named, rule_ids.get(&position)) {
                                 referenced_only.push(id.clone());
                             }
@@ -314,7 +318,13 @@ fn finding_id(file: &RuleFile, used: &mut std::collections::BTreeSet<String>) ->
         .map_or("rule".into(), |s| s.to_string_lossy().to_string());
     let stem: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut id = format!("sigma.{stem}");
     let mut n = 2;
@@ -441,11 +451,7 @@ fn investigation(id: String, file: &RuleFile, meta: Meta, sql: String) -> Invest
         source: DataSource::CloudTrail,
         mitre: mitre(&meta.tags),
         cis: None,
-        description: meta
-            .description
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        description: meta.description.unwrap_or_default().trim().to_string(),
         next,
         references,
         params: Vec::new(),

@@ -87,7 +87,10 @@ fn a_map_ands_its_fields_and_a_list_ors_its_values_case_insensitively() {
     let events = [
         record("a", json!({"eventName": "CREATEUSER"})),
         record("b", json!({"eventName": "DeleteUser"})),
-        record("c", json!({"eventName": "CreateUser", "eventSource": "sts.amazonaws.com"})),
+        record(
+            "c",
+            json!({"eventName": "CreateUser", "eventSource": "sts.amazonaws.com"}),
+        ),
     ];
     assert_eq!(
         matched("  selection:\n    eventSource: iam.amazonaws.com\n    eventName:\n      - CreateUser\n      - DeleteUser\n  condition: selection", &events),
@@ -102,18 +105,51 @@ fn contains_startswith_endswith_and_cased() {
         record("b", json!({"userAgent": "my s3 browser"})),
         record("c", json!({"userAgent": "Boto3/1.34 S3 BROWSER"})),
     ];
-    assert_eq!(matched("  s:\n    userAgent|contains: s3 browser\n  condition: s", &events), ["a", "b", "c"]);
-    assert_eq!(matched("  s:\n    userAgent|startswith: S3 Browser\n  condition: s", &events), ["a"]);
-    assert_eq!(matched("  s:\n    userAgent|endswith: 's3 browser'\n  condition: s", &events), ["b", "c"]);
-    assert_eq!(matched("  s:\n    userAgent|contains|cased: S3 Browser\n  condition: s", &events), ["a"]);
-    assert!(sql("  s:\n    userAgent|contains|cased: S3 Browser\n  condition: s").contains("contains(user_agent, 'S3 Browser')"));
+    assert_eq!(
+        matched(
+            "  s:\n    userAgent|contains: s3 browser\n  condition: s",
+            &events
+        ),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    userAgent|startswith: S3 Browser\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    userAgent|endswith: 's3 browser'\n  condition: s",
+            &events
+        ),
+        ["b", "c"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    userAgent|contains|cased: S3 Browser\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
+    assert!(
+        sql("  s:\n    userAgent|contains|cased: S3 Browser\n  condition: s")
+            .contains("contains(user_agent, 'S3 Browser')")
+    );
 }
 
 #[test]
 fn all_requires_every_value() {
     let events = [
-        record("a", json!({"requestParameters": {"policy": "s3:GetObject Allow"}})),
-        record("b", json!({"requestParameters": {"policy": "s3:GetObject Deny"}})),
+        record(
+            "a",
+            json!({"requestParameters": {"policy": "s3:GetObject Allow"}}),
+        ),
+        record(
+            "b",
+            json!({"requestParameters": {"policy": "s3:GetObject Deny"}}),
+        ),
     ];
     assert_eq!(
         matched("  s:\n    requestParameters.policy|contains|all:\n      - GetObject\n      - allow\n  condition: s", &events),
@@ -129,22 +165,55 @@ fn wildcards_and_their_escapes() {
         record("c", json!({"userAgent": "toolXX1"})),
         record("d", json!({"userAgent": "100%_done"})),
     ];
-    assert_eq!(matched("  s:\n    userAgent: 'tool?1'\n  condition: s", &events), ["a", "b"]);
-    assert_eq!(matched("  s:\n    userAgent: 'tool*1'\n  condition: s", &events), ["a", "b", "c"]);
-    assert_eq!(matched("  s:\n    userAgent: 'tool\\*1'\n  condition: s", &events), ["a"]);
+    assert_eq!(
+        matched("  s:\n    userAgent: 'tool?1'\n  condition: s", &events),
+        ["a", "b"]
+    );
+    assert_eq!(
+        matched("  s:\n    userAgent: 'tool*1'\n  condition: s", &events),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        matched("  s:\n    userAgent: 'tool\\*1'\n  condition: s", &events),
+        ["a"]
+    );
     // SQL's own wildcards in a value are literal.
-    assert_eq!(matched("  s:\n    userAgent: '100%_*'\n  condition: s", &events), ["d"]);
-    assert_eq!(matched("  s:\n    userAgent|contains: '*'\n  condition: s", &events), ["a", "b", "c", "d"]);
+    assert_eq!(
+        matched("  s:\n    userAgent: '100%_*'\n  condition: s", &events),
+        ["d"]
+    );
+    assert_eq!(
+        matched("  s:\n    userAgent|contains: '*'\n  condition: s", &events),
+        ["a", "b", "c", "d"]
+    );
 }
 
 #[test]
 fn regular_expressions_are_case_sensitive_unless_flagged() {
     let events = [
-        record("a", json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1"}})),
-        record("b", json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/AWS:ec2-instance/i-1"}})),
+        record(
+            "a",
+            json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1"}}),
+        ),
+        record(
+            "b",
+            json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/AWS:ec2-instance/i-1"}}),
+        ),
     ];
-    assert_eq!(matched("  s:\n    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n  condition: s", &events), ["a"]);
-    assert_eq!(matched("  s:\n    userIdentity.arn|re|i: '.+:assumed-role/aws:.+'\n  condition: s", &events), ["a", "b"]);
+    assert_eq!(
+        matched(
+            "  s:\n    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    userIdentity.arn|re|i: '.+:assumed-role/aws:.+'\n  condition: s",
+            &events
+        ),
+        ["a", "b"]
+    );
     assert!(reason("  s:\n    userAgent|re: '(?<=x)y'\n  condition: s").contains("RE2 syntax"));
 }
 
@@ -156,13 +225,28 @@ fn cidr_matches_ipv4_networks_and_nothing_else() {
         record("c", json!({"sourceIPAddress": "cloudtrail.amazonaws.com"})),
         record("d", json!({"sourceIPAddress": "2001:db8::1"})),
     ];
-    assert_eq!(matched("  s:\n    sourceIPAddress|cidr: 10.1.0.0/16\n  condition: s", &events), ["a"]);
+    assert_eq!(
+        matched(
+            "  s:\n    sourceIPAddress|cidr: 10.1.0.0/16\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
     assert_eq!(
         matched("  s:\n    sourceIPAddress|cidr:\n      - 10.1.0.0/16\n      - 10.2.0.0/24\n  condition: s", &events),
         ["a", "b"]
     );
-    assert_eq!(matched("  s:\n    sourceIPAddress|cidr: 10.0.0.0/8\n  condition: not s", &events), ["c", "d"]);
-    assert!(reason("  s:\n    sourceIPAddress|cidr: 2001:db8::/32\n  condition: s").contains("only IPv4"));
+    assert_eq!(
+        matched(
+            "  s:\n    sourceIPAddress|cidr: 10.0.0.0/8\n  condition: not s",
+            &events
+        ),
+        ["c", "d"]
+    );
+    assert!(
+        reason("  s:\n    sourceIPAddress|cidr: 2001:db8::/32\n  condition: s")
+            .contains("only IPv4")
+    );
 }
 
 #[test]
@@ -173,17 +257,41 @@ fn exists_and_null() {
         record("c", json!({"requestParameters": {"bucketName": null}})),
         record("d", json!({"requestParameters": {"bucketName": "x"}})),
     ];
-    assert_eq!(matched("  s:\n    errorCode|exists: true\n  condition: s", &events), ["a"]);
-    assert_eq!(matched("  s:\n    errorCode|exists: false\n  condition: s", &events), ["b", "c", "d"]);
-    assert_eq!(matched("  s:\n    errorCode: null\n  condition: s", &events), ["b", "c", "d"]);
-    assert_eq!(matched("  s:\n    requestParameters.bucketName: null\n  condition: s", &events), ["a", "b", "c"]);
-    assert_eq!(matched("  s:\n    requestParameters.bucketName|exists: true\n  condition: s", &events), ["d"]);
+    assert_eq!(
+        matched("  s:\n    errorCode|exists: true\n  condition: s", &events),
+        ["a"]
+    );
+    assert_eq!(
+        matched("  s:\n    errorCode|exists: false\n  condition: s", &events),
+        ["b", "c", "d"]
+    );
+    assert_eq!(
+        matched("  s:\n    errorCode: null\n  condition: s", &events),
+        ["b", "c", "d"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.bucketName: null\n  condition: s",
+            &events
+        ),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.bucketName|exists: true\n  condition: s",
+            &events
+        ),
+        ["d"]
+    );
 }
 
 #[test]
 fn a_filter_on_a_missing_field_does_not_hide_the_event() {
     // SQL's NULL would make `NOT (error_code = 'x')` unknown; Sigma says the filter is false.
-    let events = [record("a", json!({})), record("b", json!({"errorCode": "AccessDenied"}))];
+    let events = [
+        record("a", json!({})),
+        record("b", json!({"errorCode": "AccessDenied"})),
+    ];
     assert_eq!(
         matched("  s:\n    eventName: ListUsers\n  f:\n    errorCode: AccessDenied\n  condition: s and not f", &events),
         ["a"]
@@ -193,17 +301,59 @@ fn a_filter_on_a_missing_field_does_not_hide_the_event() {
 #[test]
 fn numbers_booleans_and_comparisons() {
     let events = [
-        record("a", json!({"requestParameters": {"maxResults": 1000, "enable": false}})),
-        record("b", json!({"requestParameters": {"maxResults": 5, "enable": true}})),
+        record(
+            "a",
+            json!({"requestParameters": {"maxResults": 1000, "enable": false}}),
+        ),
+        record(
+            "b",
+            json!({"requestParameters": {"maxResults": 5, "enable": true}}),
+        ),
         record("c", json!({"requestParameters": {"maxResults": "50"}})),
     ];
-    assert_eq!(matched("  s:\n    requestParameters.maxResults|gte: 50\n  condition: s", &events), ["a", "c"]);
-    assert_eq!(matched("  s:\n    requestParameters.maxResults|lt: 50\n  condition: s", &events), ["b"]);
-    assert_eq!(matched("  s:\n    requestParameters.maxResults: 5\n  condition: s", &events), ["b"]);
-    assert_eq!(matched("  s:\n    requestParameters.enable: false\n  condition: s", &events), ["a"]);
-    assert_eq!(matched("  s:\n    requestParameters.enable: 'false'\n  condition: s", &events), ["a"]);
-    assert_eq!(matched("  s:\n    readOnly: true\n  condition: s", &events), ["a", "b", "c"]);
-    assert!(reason("  s:\n    requestParameters.maxResults|gt: many\n  condition: s").contains("non-number"));
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.maxResults|gte: 50\n  condition: s",
+            &events
+        ),
+        ["a", "c"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.maxResults|lt: 50\n  condition: s",
+            &events
+        ),
+        ["b"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.maxResults: 5\n  condition: s",
+            &events
+        ),
+        ["b"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.enable: false\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.enable: 'false'\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
+    assert_eq!(
+        matched("  s:\n    readOnly: true\n  condition: s", &events),
+        ["a", "b", "c"]
+    );
+    assert!(
+        reason("  s:\n    requestParameters.maxResults|gt: many\n  condition: s")
+            .contains("non-number")
+    );
 }
 
 #[test]
@@ -212,8 +362,20 @@ fn keywords_search_the_whole_record() {
         record("a", json!({"requestParameters": {"note": "pacu was here"}})),
         record("b", json!({})),
     ];
-    assert_eq!(matched("  keywords:\n    - PACU\n    - kali\n  condition: keywords", &events), ["a"]);
-    assert_eq!(matched("  keywords:\n    - 'pacu*here'\n  condition: keywords", &events), ["a"]);
+    assert_eq!(
+        matched(
+            "  keywords:\n    - PACU\n    - kali\n  condition: keywords",
+            &events
+        ),
+        ["a"]
+    );
+    assert_eq!(
+        matched(
+            "  keywords:\n    - 'pacu*here'\n  condition: keywords",
+            &events
+        ),
+        ["a"]
+    );
 }
 
 #[test]
@@ -221,23 +383,38 @@ fn the_condition_language() {
     let events = [
         record("a", json!({"eventName": "CreateUser"})),
         record("b", json!({"eventName": "DeleteUser"})),
-        record("c", json!({"eventName": "CreateUser", "errorCode": "AccessDenied"})),
-        record("d", json!({"eventName": "ListUsers", "userAgent": "S3 Browser"})),
+        record(
+            "c",
+            json!({"eventName": "CreateUser", "errorCode": "AccessDenied"}),
+        ),
+        record(
+            "d",
+            json!({"eventName": "ListUsers", "userAgent": "S3 Browser"}),
+        ),
     ];
     let sel = "  sel_create:\n    eventName: CreateUser\n  sel_delete:\n    eventName: DeleteUser\n  filter_error:\n    errorCode|exists: true\n  _private:\n    userAgent|contains: browser\n";
     let run = |condition: &str| matched(&format!("{sel}  condition: {condition}"), &events);
     assert_eq!(run("1 of sel_*"), ["a", "b", "c"]);
     assert_eq!(run("1 of sel_* and not 1 of filter_*"), ["a", "b"]);
     assert_eq!(run("all of sel_*"), Vec::<String>::new());
-    assert_eq!(run("sel_create and not (filter_error or sel_delete)"), ["a"]);
-    assert_eq!(run("(sel_create or sel_delete) and not filter_error"), ["a", "b"]);
+    assert_eq!(
+        run("sel_create and not (filter_error or sel_delete)"),
+        ["a"]
+    );
+    assert_eq!(
+        run("(sel_create or sel_delete) and not filter_error"),
+        ["a", "b"]
+    );
     // `them` leaves out names starting with an underscore.
     assert_eq!(run("1 of them"), ["a", "b", "c"]);
     assert_eq!(run("_private"), ["d"]);
     assert_eq!(run("2 of them"), ["c"]);
     assert_eq!(run("all of filter_* or sel_delete"), ["b", "c"]);
     assert!(reason(&format!("{sel}  condition: 1 of nothing_*")).contains("matches no detection"));
-    assert!(reason(&format!("{sel}  condition: sel_create and undefined")).contains("`undefined`, which is not defined"));
+    assert!(
+        reason(&format!("{sel}  condition: sel_create and undefined"))
+            .contains("`undefined`, which is not defined")
+    );
 }
 
 #[test]
@@ -259,7 +436,13 @@ fn field_references_compare_two_fields() {
         record("a", json!({"requestParameters": {"userName": "ALICE"}})),
         record("b", json!({"requestParameters": {"userName": "bob"}})),
     ];
-    assert_eq!(matched("  s:\n    userIdentity.userName|fieldref: requestParameters.userName\n  condition: s", &events), ["a"]);
+    assert_eq!(
+        matched(
+            "  s:\n    userIdentity.userName|fieldref: requestParameters.userName\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
     assert_eq!(matched("  s:\n    userIdentity.arn|fieldref|endswith: requestParameters.userName\n  condition: s", &events), ["a"]);
     assert_eq!(
         matched("  s:\n    userIdentity.userName|fieldref|cased: requestParameters.userName\n  condition: s", &events),
@@ -270,18 +453,48 @@ fn field_references_compare_two_fields() {
 #[test]
 fn json_paths_look_through_arrays_and_keys_are_case_sensitive() {
     let events = [
-        record("a", json!({"requestParameters": {"containerDefinitions": [{"command": ["sh", "-c", "curl $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]}]}})),
-        record("b", json!({"requestParameters": {"containerDefinitions": [{"command": ["echo"]}, {"image": "x"}]}})),
-        record("c", json!({"requestParameters": {"ContainerDefinitions": [{"command": ["$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]}]}})),
-        record("d", json!({"resources": [{"ARN": "arn:aws:s3:::evidence", "type": "AWS::S3::Bucket"}]})),
+        record(
+            "a",
+            json!({"requestParameters": {"containerDefinitions": [{"command": ["sh", "-c", "curl $AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]}]}}),
+        ),
+        record(
+            "b",
+            json!({"requestParameters": {"containerDefinitions": [{"command": ["echo"]}, {"image": "x"}]}}),
+        ),
+        record(
+            "c",
+            json!({"requestParameters": {"ContainerDefinitions": [{"command": ["$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]}]}}),
+        ),
+        record(
+            "d",
+            json!({"resources": [{"ARN": "arn:aws:s3:::evidence", "type": "AWS::S3::Bucket"}]}),
+        ),
     ];
     assert_eq!(
         matched("  s:\n    requestParameters.containerDefinitions.command|contains: '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'\n  condition: s", &events),
         ["a"]
     );
-    assert_eq!(matched("  s:\n    requestParameters.containerDefinitions.command: echo\n  condition: s", &events), Vec::<String>::new());
-    assert_eq!(matched("  s:\n    resources.ARN|endswith: ':evidence'\n  condition: s", &events), ["d"]);
-    assert_eq!(matched("  s:\n    requestParameters|contains: containerdefinitions\n  condition: s", &events), ["a", "b", "c"]);
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters.containerDefinitions.command: echo\n  condition: s",
+            &events
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    resources.ARN|endswith: ':evidence'\n  condition: s",
+            &events
+        ),
+        ["d"]
+    );
+    assert_eq!(
+        matched(
+            "  s:\n    requestParameters|contains: containerdefinitions\n  condition: s",
+            &events
+        ),
+        ["a", "b", "c"]
+    );
 }
 
 #[test]
@@ -289,9 +502,15 @@ fn neq_and_base64() {
     let events = [
         record("a", json!({"userAgent": "aws-cli"})),
         record("b", json!({"userAgent": "Boto3"})),
-        record("c", json!({"requestParameters": {"userData": "IyEvYmluL2Jhc2gKY3VybCBldmlsLmV4YW1wbGU="}})),
+        record(
+            "c",
+            json!({"requestParameters": {"userData": "IyEvYmluL2Jhc2gKY3VybCBldmlsLmV4YW1wbGU="}}),
+        ),
     ];
-    assert_eq!(matched("  s:\n    userAgent|neq: AWS-CLI\n  condition: s", &events), ["b", "c"]);
+    assert_eq!(
+        matched("  s:\n    userAgent|neq: AWS-CLI\n  condition: s", &events),
+        ["b", "c"]
+    );
     // "#!/bin/bash\ncurl evil.example" encoded; 15 bytes encode without padding.
     assert_eq!(matched("  s:\n    requestParameters.userData|base64|startswith: \"#!/bin/bash\\ncur\"\n  condition: s", &events), ["c"]);
 }
@@ -299,19 +518,37 @@ fn neq_and_base64() {
 #[test]
 fn values_are_quoted_so_a_rule_cannot_inject_sql() {
     let text = sql("  s:\n    userAgent: \"x' OR 1=1 --\"\n  condition: s");
-    assert!(text.contains("lower(user_agent) = 'x'' or 1=1 --'"), "{text}");
-    let events = [record("a", json!({"userAgent": "x' OR 1=1 --"})), record("b", json!({}))];
-    assert_eq!(matched("  s:\n    userAgent: \"x' OR 1=1 --\"\n  condition: s", &events), ["a"]);
+    assert!(
+        text.contains("lower(user_agent) = 'x'' or 1=1 --'"),
+        "{text}"
+    );
+    let events = [
+        record("a", json!({"userAgent": "x' OR 1=1 --"})),
+        record("b", json!({})),
+    ];
+    assert_eq!(
+        matched(
+            "  s:\n    userAgent: \"x' OR 1=1 --\"\n  condition: s",
+            &events
+        ),
+        ["a"]
+    );
 }
 
 #[test]
 fn a_column_prefilter_spares_json_reads_and_keeps_the_whole_predicate() {
     let text = sql("  s:\n    eventSource: ec2.amazonaws.com\n    requestParameters.attribute: userData\n  condition: s");
     assert!(text.contains("event_row IN (SELECT event_row FROM events WHERE coalesce(lower(event_source) = 'ec2.amazonaws.com', false))"), "{text}");
-    assert!(text.contains("request_parameters ->> '$.\"attribute\"'"), "{text}");
+    assert!(
+        text.contains("request_parameters ->> '$.\"attribute\"'"),
+        "{text}"
+    );
     // A negated JSON test cannot narrow the prefilter (it would drop events lacking the field).
     let negated = sql("  s:\n    eventSource: ec2.amazonaws.com\n  f:\n    requestParameters.attribute: userData\n  condition: s and not f");
-    assert!(negated.contains("WHERE coalesce(lower(event_source) = 'ec2.amazonaws.com', false))"), "{negated}");
+    assert!(
+        negated.contains("WHERE coalesce(lower(event_source) = 'ec2.amazonaws.com', false))"),
+        "{negated}"
+    );
     // Columns only: no prefilter.
     assert!(!sql("  s:\n    eventName: X\n  condition: s").contains("event_row IN"));
 }
@@ -319,14 +556,24 @@ fn a_column_prefilter_spares_json_reads_and_keeps_the_whole_predicate() {
 #[test]
 fn what_is_not_supported_says_why() {
     assert!(reason("  s:\n    EventName: X\n  condition: s").contains("did you mean `eventName`"));
-    assert!(reason("  s:\n    Image: cmd.exe\n  condition: s").contains("not a CloudTrail record field"));
-    assert!(reason("  s:\n    userIdentity.badField: x\n  condition: s").contains("not a CloudTrail record field"));
-    assert!(reason("  s:\n    userAgent|windash: x\n  condition: s").contains("`|windash` is not supported"));
-    assert!(reason("  s:\n    userAgent|base64offset: x\n  condition: s").contains("`|base64offset` is not supported"));
-    assert!(reason("  s:\n    eventName: X\n  timeframe: 5m\n  condition: s").contains("timeframe"));
+    assert!(reason("  s:\n    Image: cmd.exe\n  condition: s")
+        .contains("not a CloudTrail record field"));
+    assert!(reason("  s:\n    userIdentity.badField: x\n  condition: s")
+        .contains("not a CloudTrail record field"));
+    assert!(reason("  s:\n    userAgent|windash: x\n  condition: s")
+        .contains("`|windash` is not supported"));
+    assert!(
+        reason("  s:\n    userAgent|base64offset: x\n  condition: s")
+            .contains("`|base64offset` is not supported")
+    );
+    assert!(
+        reason("  s:\n    eventName: X\n  timeframe: 5m\n  condition: s").contains("timeframe")
+    );
     let mut windows = rule("  s:\n    eventName: X\n  condition: s");
     windows.logsource.product = Some("windows".into());
-    assert!(compile_rule(&windows).unwrap_err().contains("only AWS CloudTrail"));
+    assert!(compile_rule(&windows)
+        .unwrap_err()
+        .contains("only AWS CloudTrail"));
 }
 
 #[test]
@@ -334,17 +581,24 @@ fn level_and_tags_become_severity_and_mitre() {
     assert_eq!(severity(Some(Level::Informational)), Severity::Info);
     assert_eq!(severity(Some(Level::Critical)), Severity::Critical);
     assert_eq!(severity(None), Severity::Medium);
-    let tags = ["attack.defense-evasion", "attack.t1562.008", "attack.t1078", "cve.2024-1"]
-        .map(String::from);
+    let tags = [
+        "attack.defense-evasion",
+        "attack.t1562.008",
+        "attack.t1078",
+        "cve.2024-1",
+    ]
+    .map(String::from);
     assert_eq!(mitre(&tags), ["T1562.008", "T1078"]);
 }
 
 #[test]
 fn a_later_rule_with_the_same_sigma_id_replaces_the_earlier_one() {
-    let file = |origin: &str, level: &str| RuleFile {
+    let file = |origin: &str, level: &str| {
+        RuleFile {
         origin: origin.into(),
         text: format!("title: t {level}\nid: 11111111-1111-4111-8111-111111111111\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  s:\n    eventName: X\n  condition: s\nlevel: {level}\n"),
         bundled: false,
+    }
     };
     let set = compile_all(&[file("a/first.yml", "low"), file("b/second.yml", "high")]);
     assert_eq!(set.compiled.len(), 1);
