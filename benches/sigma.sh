@@ -8,14 +8,24 @@
 #   SIGMA=./our-rules/ benches/sigma.sh        add a team's rules (passed to --sigma)
 #
 # Without CASE, builds the case from benches/ingest.sh's corpus (generated once per size).
-source "$(dirname "$0")/common.sh" "$@"
 if [ -n "${CASE:-}" ]; then
-    # Never run over the given file itself: a case is evidence.
-    case_db="$work/sigma-$(basename "$CASE")"
+    # An existing case: no corpus needed. Never run over the given file itself (a case is
+    # evidence, and a run may add to its WAL): time a copy.
+    set -euo pipefail
+    cd "$(dirname "${BASH_SOURCE[0]}")/.."
+    work=${2:-/tmp/rootlens-bench}
+    export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rootlens-target}
+    cargo build --release --quiet
+    bin="$CARGO_TARGET_DIR/release/rootlens"
+    mkdir -p "$work"
+    events=$(basename "$CASE" .duckdb)
+    case_db="$work/sigma-copy-$events.duckdb"
     cp "$CASE" "$case_db"
     trap 'rm -f "$case_db" "$case_db.wal"' EXIT
+else
+    source "$(dirname "$0")/common.sh" "$@"
+    ensure_case
 fi
-ensure_case
 extra=()
 [ -n "${SIGMA:-}" ] && extra=(--sigma "$SIGMA")
 findings="$work/sigma-findings-$events.json"
