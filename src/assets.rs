@@ -7,6 +7,9 @@ use include_dir::{include_dir, Dir};
 /// `queries/`: the built-in investigations, one `.sql` file each.
 pub static QUERIES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/queries");
 
+/// `rules/sigma/`: the bundled Sigma rules (SigmaHQ's CloudTrail rules, DRL 1.1).
+pub static SIGMA_RULES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules/sigma");
+
 /// `templates/`: the built-in report templates (fonts are embedded separately, below).
 pub static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 

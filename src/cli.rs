@@ -34,6 +34,11 @@ pub enum Command {
         #[command(subcommand)]
         action: QueriesAction,
     },
+    /// Check Sigma rules and show the SQL they compile to
+    Sigma {
+        #[command(subcommand)]
+        action: SigmaAction,
+    },
     /// Classify and locate the case's source IPs again (e.g. with a newer geo database)
     Enrich(EnrichArgs),
     /// Print the case's tables, columns and views, documented
@@ -315,6 +320,26 @@ pub struct RunSelection {
     /// Set a parameter of the investigations that declare it, e.g. --param burst_failures=3
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+
+    /// Sigma rules to run besides the bundled SigmaHQ CloudTrail pack: files or folders
+    /// (*.yml, *.yaml), repeatable
+    #[arg(long, value_name = "FILE|DIR")]
+    pub sigma: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum SigmaAction {
+    /// Every rule of the files or folders given (the bundled pack without any): compiled, or
+    /// why not; each compiled rule's SQL is checked against an empty case. Exit 2 on any problem
+    Lint { paths: Vec<PathBuf> },
+    /// A rule and the SQL it compiles to: its Sigma id, its investigation id (sigma.<file>),
+    /// or a rule file
+    Show {
+        rule: String,
+        /// Rules to search besides the bundled pack (files or folders, repeatable)
+        #[arg(long, value_name = "FILE|DIR")]
+        sigma: Vec<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -43,6 +43,7 @@ pub fn run_options(selection: &RunSelection) -> Result<RunOptions> {
         since: selection.since,
         until: selection.until,
         params: selection.params.clone(),
+        sigma_unsupported: Vec::new(),
     })
 }
 

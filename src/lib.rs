@@ -20,6 +20,7 @@ pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod runner;
+pub mod sigma;
 pub mod store;
 pub mod summary;
 pub mod terminal;

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::run(args),
         Command::Summary(args) => commands::summary::run(args),
         Command::Export { what } => commands::export::run(what),
+        Command::Sigma { action } => commands::sigma::run(action),
     };
     let status = match result {
         Ok(outcome) => ExitStatus::of(&outcome),

@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub until: Option<NaiveDateTime>,
     /// `--param name=value`, applied to every selected investigation that declares `name`.
     pub params: Vec<(String, String)>,
+    /// Sigma rules that could not be compiled, listed in the result with their reasons.
+    pub sigma_unsupported: Vec<crate::sigma::Unsupported>,
 }
 
 impl RunOptions {
@@ -31,6 +33,7 @@ impl RunOptions {
             since: None,
             until: None,
             params: Vec::new(),
+            sigma_unsupported: Vec::new(),
         }
     }
 }
@@ -115,6 +118,9 @@ pub struct Finding {
     pub row_count: usize,
     pub columns: Vec<String>,
     pub rows: Vec<Map<String, Value>>,
+    /// A Sigma rule's author, link and licence (absent for rootlens's own investigations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<crate::library::SigmaMeta>,
 }
 
 impl Serialize for Severity {
@@ -132,6 +138,9 @@ pub struct RunResult {
     pub case: CaseScope,
     pub window: Window,
     pub investigations: Vec<Finding>,
+    /// Sigma rules given or bundled that were not compiled, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sigma_unsupported: Vec<crate::sigma::Unsupported>,
 }
 
 pub const FINDINGS_SCHEMA: &str = "rootlens.findings/1";
@@ -270,6 +279,7 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
             until: format(options.until),
         },
         investigations: findings,
+        sigma_unsupported: options.sigma_unsupported.clone(),
     })
 }
 
@@ -407,6 +417,7 @@ fn run_one(
         row_count: 0,
         columns: Vec::new(),
         rows: Vec::new(),
+        sigma: investigation.sigma.clone(),
     };
     if let (true, Err(reason)) = (header.requires_geo, geo) {
         finding.status = FindingStatus::Skipped;

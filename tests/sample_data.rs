@@ -119,6 +119,23 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
     has("coverage-gaps", "00fcec26-2714-474b-a085-2202a94728c9");
     // g. the after-report shows use that CloudTrail did not record.
     has("credential-use-without-cloudtrail", "svc-backup");
+    // The bundled SigmaHQ rules see the planted steps too.
+    has(
+        "sigma.aws_cloudtrail_console_login_failed_authentication",
+        "36db10bb-c91e-4c8f-aa4e-4a9808604afa",
+    );
+    has(
+        "sigma.aws_cloudtrail_console_login_success_without_mfa",
+        "8c0123ad-3941-42e7-9d38-d1ae7e0ca739",
+    );
+    has(
+        "sigma.aws_cloudtrail_disable_logging",
+        "00fcec26-2714-474b-a085-2202a94728c9",
+    );
+    has(
+        "sigma.aws_cloudtrail_guardduty_detector_deleted_or_updated",
+        "DeleteDetector",
+    );
 
     let quiet = run_all(&db, &["--until", "2024-05-27"]);
     // An investigation that failed would look quiet too.
@@ -138,9 +155,17 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
         .filter(|f| f["severity"] == "high" || f["severity"] == "critical")
         .map(|f| f["id"].as_str().unwrap().to_string())
         .collect();
-    assert!(
-        loud.is_empty(),
-        "high-severity findings in the quiet weeks: {loud:?}"
+    // SigmaHQ's rules are shipped unmodified, untuned for this estate: the one high-severity
+    // Sigma match in the quiet weeks is Q2 (bob's ordinary ssm:SendCommand in dev), which their
+    // "System Manager" rule flags whenever SendCommand succeeds (its documented false positive).
+    assert_eq!(
+        loud,
+        ["sigma.aws_cloudtrail_ssm_malicious_usage"],
+        "high-severity findings in the quiet weeks"
+    );
+    assert_eq!(
+        finding(&quiet, "sigma.aws_cloudtrail_ssm_malicious_usage")["rows"][0]["event_id"],
+        "90cfbb73-12c7-470f-bf4a-ff1569bb82a0"
     );
 }
 

@@ -14,8 +14,10 @@ pub fn run(args: InvestigateArgs) -> Result<Outcome> {
     let html = args.out.join("report.html");
     let pdf = args.pdf.then(|| args.out.join("report.pdf"));
     // Check the library and the options before spending time on the ingest.
-    let library = super::load_library(args.library.queries.as_deref())?;
-    let run_options = config::run_options(&args.selection)?;
+    let (library, unsupported) =
+        super::load_library(args.library.queries.as_deref(), &args.selection.sigma)?;
+    let mut run_options = config::run_options(&args.selection)?;
+    run_options.sigma_unsupported = unsupported;
     crate::runner::select(&library, &run_options.only)?;
     let report = config::report_options(html, pdf, Some(findings), &args.templates);
     let ingest_options = config::ingest_options(args.inputs, &args.tuning, &db, args.quiet);
@@ -34,6 +36,7 @@ pub fn run(args: InvestigateArgs) -> Result<Outcome> {
     }
     let result = pipeline::run_and_report(&db, &library, &run_options, &report)?;
     super::print_failed_investigations(&result);
+    super::print_unsupported_sigma(&result.sigma_unsupported, &mut std::io::stderr().lock())?;
     println!(
         "{} investigations, {} with findings; worst: {}",
         result.investigations.len(),

@@ -10,6 +10,7 @@ pub mod query;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod sigma;
 pub mod summary;
 pub mod verify;
 
@@ -20,13 +21,45 @@ use crate::pipeline::Enriched;
 use crate::runner::RunResult;
 use crate::terminal::sanitize;
 
-/// The investigation library for a command, telling the user which built-ins their folder replaces.
-fn load_library(user_dir: Option<&Path>) -> anyhow::Result<Library> {
-    let (library, notices) = crate::library::load(user_dir)?;
+/// The investigation library for a command, telling the user which built-ins their folder
+/// replaces, with the bundled Sigma rules and those of `--sigma` compiled into it. The rules
+/// that could not be compiled come back with their reasons.
+fn load_library(
+    user_dir: Option<&Path>,
+    sigma: &[std::path::PathBuf],
+) -> anyhow::Result<(Library, Vec<crate::sigma::Unsupported>)> {
+    let (mut library, notices) = crate::library::load(user_dir)?;
     for notice in notices {
         eprintln!("notice: {}", sanitize(&notice));
     }
-    Ok(library)
+    let (_, rules) = crate::sigma::load(sigma)?;
+    for (id, investigation) in rules.compiled {
+        if !rules.referenced_only.contains(&id) {
+            library.insert(id, investigation);
+        }
+    }
+    Ok((library, rules.unsupported))
+}
+
+/// The Sigma rules that were not compiled, one line each.
+fn print_unsupported_sigma(
+    unsupported: &[crate::sigma::Unsupported],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    if unsupported.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{} Sigma rules not compiled:", unsupported.len())?;
+    for rule in unsupported {
+        writeln!(
+            out,
+            "  {} ({}): {}",
+            sanitize(&rule.origin),
+            sanitize(rule.title.as_deref().unwrap_or("-")),
+            sanitize(&rule.reason)
+        )?;
+    }
+    Ok(())
 }
 
 /// The enrichment's one-line summary, on stderr.

@@ -7,11 +7,14 @@ use crate::exit::Outcome;
 use crate::{config, pipeline};
 
 pub fn run(args: ReportArgs) -> Result<Outcome> {
-    let library = super::load_library(args.library.queries.as_deref())?;
-    let options = config::run_options(&args.selection)?;
+    let (library, unsupported) =
+        super::load_library(args.library.queries.as_deref(), &args.selection.sigma)?;
+    let mut options = config::run_options(&args.selection)?;
+    options.sigma_unsupported = unsupported;
     let report = config::report_options(args.out, args.pdf, args.findings, &args.templates);
     let result = pipeline::run_and_report(&args.case.db, &library, &options, &report)?;
     super::print_failed_investigations(&result);
+    super::print_unsupported_sigma(&result.sigma_unsupported, &mut std::io::stderr().lock())?;
     println!("report: {}", report.html.display());
     if let Some(path) = &report.findings {
         println!("findings: {}", path.display());

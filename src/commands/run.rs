@@ -9,10 +9,13 @@ use crate::terminal::sanitize;
 use crate::{config, pipeline};
 
 pub fn run(args: RunArgs) -> Result<Outcome> {
-    let library = super::load_library(args.library.queries.as_deref())?;
-    let options = config::run_options(&args.selection)?;
+    let (library, unsupported) =
+        super::load_library(args.library.queries.as_deref(), &args.selection.sigma)?;
+    let mut options = config::run_options(&args.selection)?;
+    options.sigma_unsupported = unsupported;
     let result = pipeline::run(&args.case.db, &library, &options)?;
     print_summary(&result, &mut std::io::stdout().lock())?;
+    super::print_unsupported_sigma(&result.sigma_unsupported, &mut std::io::stdout().lock())?;
     if let Some(path) = &args.findings {
         result.write_json(path)?;
         eprintln!("findings: {}", path.display());

@@ -24,6 +24,27 @@ pub struct Investigation {
     pub sha256: String,
     /// Where it came from: `built-in:root/….sql` or a path.
     pub origin: String,
+    /// Set for a compiled Sigma rule: its provenance, carried into every finding (DRL 1.1
+    /// requires the author and a link to the rule with every match).
+    pub sigma: Option<SigmaMeta>,
+}
+
+/// Where a Sigma rule came from and who wrote it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SigmaMeta {
+    /// The rule's own `id` (a UUID).
+    pub sigma_id: Option<String>,
+    pub author: Option<String>,
+    /// A link to the rule in its rule set (bundled) or the file it was read from.
+    pub rule: String,
+    /// SHA-256 of the rule file as read.
+    pub rule_sha256: String,
+    pub license: String,
+    pub status: Option<String>,
+    pub date: Option<String>,
+    pub modified: Option<String>,
+    /// `detection` or `correlation: <type>`.
+    pub kind: String,
 }
 
 impl Investigation {
@@ -34,6 +55,7 @@ impl Investigation {
             sql,
             sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
             origin,
+            sigma: None,
         })
     }
 }

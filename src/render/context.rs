@@ -95,6 +95,8 @@ pub struct Meta<'a> {
     pub error: Option<&'a str>,
     pub elapsed_ms: u128,
     pub columns: &'a [String],
+    /// A Sigma rule's author, link and licence, shown with its finding (DRL 1.1).
+    pub sigma: Option<&'a crate::library::SigmaMeta>,
 }
 
 impl<'a> From<&'a Finding> for Meta<'a> {
@@ -117,6 +119,7 @@ impl<'a> From<&'a Finding> for Meta<'a> {
             error: f.error.as_deref(),
             elapsed_ms: f.elapsed_ms,
             columns: &f.columns,
+            sigma: f.sigma.as_ref(),
         }
     }
 }
