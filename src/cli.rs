@@ -325,6 +325,12 @@ pub struct RunSelection {
     /// (*.yml, *.yaml), repeatable
     #[arg(long, value_name = "FILE|DIR")]
     pub sigma: Vec<PathBuf>,
+
+    /// Run the Sigma rules whose level is at least this. Sigma means low and informational
+    /// rules for hunting and enrichment, not for alerts (one bundled low rule matches every
+    /// role session): the rules below are listed on stderr, not run
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "medium")]
+    pub sigma_level: SeverityArg,
 }
 
 #[derive(Subcommand)]

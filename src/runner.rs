@@ -452,7 +452,9 @@ fn run_one(
 /// A row's severity is its `severity` column where it has one, else its finding's.
 fn cite_events<'a>(conn: &Connection, findings: impl Iterator<Item = &'a Finding>) -> Result<()> {
     let mut cited = std::collections::BTreeSet::new();
-    for finding in findings.filter(|f| f.status == FindingStatus::Ok) {
+    // SigmaHQ's generic rules match routine automation at high level (SSM commands, launch
+    // user data): their rows are findings of their own, not evidence that marks an actor.
+    for finding in findings.filter(|f| f.status == FindingStatus::Ok && f.category != "sigma") {
         for row in &finding.rows {
             let severity = row
                 .get("severity")

@@ -34,7 +34,7 @@ fn ingest(dir: &Path, input: &Path) -> PathBuf {
 fn run_sigma(dir: &Path, db: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
     let path = dir.join("findings.json");
     let output = rootlens()
-        .args(["run", "--only", "sigma", "--db"])
+        .args(["run", "--only", "sigma", "--sigma-level", "info", "--db"])
         .arg(db)
         .args(extra)
         .arg("--findings")
@@ -411,4 +411,33 @@ fn investigate_takes_sigma_rules_and_the_report_credits_their_authors() {
         html.contains(&link.replace('/', "&#x2F;")),
         "the rule's link"
     );
+}
+
+#[test]
+fn rules_below_the_sigma_level_are_listed_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ingest(dir.path(), &fixtures().join("bundled"));
+    let path = dir.path().join("findings.json");
+    let output = rootlens()
+        .args(["run", "--only", "sigma", "--db"])
+        .arg(&db)
+        .arg("--findings")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Sigma rules below --sigma-level medium not run")
+            && stderr.contains("sigma.aws_sts_assumerole_misuse"),
+        "{stderr}"
+    );
+    let all: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let ids: Vec<&str> = all["investigations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(!ids.contains(&"sigma.aws_sts_assumerole_misuse"), "{ids:?}");
+    assert!(ids.contains(&"sigma.aws_root_account_usage"), "{ids:?}");
 }

@@ -15,7 +15,7 @@ pub fn run(args: InvestigateArgs) -> Result<Outcome> {
     let pdf = args.pdf.then(|| args.out.join("report.pdf"));
     // Check the library and the options before spending time on the ingest.
     let (library, unsupported) =
-        super::load_library(args.library.queries.as_deref(), &args.selection.sigma)?;
+        super::load_library(args.library.queries.as_deref(), &args.selection)?;
     let mut run_options = config::run_options(&args.selection)?;
     run_options.sigma_unsupported = unsupported;
     crate::runner::select(&library, &run_options.only)?;

@@ -26,17 +26,32 @@ use crate::terminal::sanitize;
 /// that could not be compiled come back with their reasons.
 fn load_library(
     user_dir: Option<&Path>,
-    sigma: &[std::path::PathBuf],
+    selection: &crate::cli::RunSelection,
 ) -> anyhow::Result<(Library, Vec<crate::sigma::Unsupported>)> {
     let (mut library, notices) = crate::library::load(user_dir)?;
     for notice in notices {
         eprintln!("notice: {}", sanitize(&notice));
     }
-    let (_, rules) = crate::sigma::load(sigma)?;
+    let (_, rules) = crate::sigma::load(&selection.sigma)?;
+    let level = selection.sigma_level.severity();
+    let mut below = Vec::new();
     for (id, investigation) in rules.compiled {
-        if !rules.referenced_only.contains(&id) {
+        if rules.referenced_only.contains(&id) {
+            continue;
+        }
+        if investigation.header.severity < level {
+            below.push(id);
+        } else {
             library.insert(id, investigation);
         }
+    }
+    if !below.is_empty() {
+        eprintln!(
+            "notice: {} Sigma rules below --sigma-level {} not run: {}",
+            below.len(),
+            level.as_str(),
+            sanitize(&below.join(", "))
+        );
     }
     Ok((library, rules.unsupported))
 }

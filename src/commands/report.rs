@@ -8,7 +8,7 @@ use crate::{config, pipeline};
 
 pub fn run(args: ReportArgs) -> Result<Outcome> {
     let (library, unsupported) =
-        super::load_library(args.library.queries.as_deref(), &args.selection.sigma)?;
+        super::load_library(args.library.queries.as_deref(), &args.selection)?;
     let mut options = config::run_options(&args.selection)?;
     options.sigma_unsupported = unsupported;
     let report = config::report_options(args.out, args.pdf, args.findings, &args.templates);

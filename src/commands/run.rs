@@ -10,7 +10,7 @@ use crate::{config, pipeline};
 
 pub fn run(args: RunArgs) -> Result<Outcome> {
     let (library, unsupported) =
-        super::load_library(args.library.queries.as_deref(), &args.selection.sigma)?;
+        super::load_library(args.library.queries.as_deref(), &args.selection)?;
     let mut options = config::run_options(&args.selection)?;
     options.sigma_unsupported = unsupported;
     let result = pipeline::run(&args.case.db, &library, &options)?;

@@ -87,11 +87,7 @@ fn show(wanted: &str, extra: &[PathBuf]) -> Result<Outcome> {
             || inv.sigma.as_ref().and_then(|s| s.sigma_id.as_deref()) == Some(wanted)
             || from_file(&inv.origin)
     });
-    if let Some(inv) = found {
-        let meta = inv
-            .sigma
-            .as_ref()
-            .expect("compiled Sigma rules carry their metadata");
+    if let Some((inv, meta)) = found.and_then(|inv| Some((inv, inv.sigma.as_ref()?))) {
         let text = files
             .iter()
             .find(|f| f.origin == inv.origin)

@@ -106,11 +106,17 @@ fn combine(parts: Vec<Pred>, is_and: bool) -> Pred {
             other => kept.push(other),
         }
     }
-    match kept.len() {
-        0 => Pred::Const(is_and),
-        1 => kept.pop().expect("one part"),
-        _ if is_and => Pred::And(kept),
-        _ => Pred::Or(kept),
+    match (kept.len(), kept.pop()) {
+        (_, None) => Pred::Const(is_and),
+        (1, Some(only)) => only,
+        (_, Some(last)) => {
+            kept.push(last);
+            if is_and {
+                Pred::And(kept)
+            } else {
+                Pred::Or(kept)
+            }
+        }
     }
 }
 
