@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::context::Integrity;
 
-use super::charts::{RootEvent, SigninCount};
+use super::charts::{MapOrigin, RootEvent, SigninCount};
 use super::context::{cells, Table};
 
 /// Longest original record shown inline (bytes of pretty JSON).
@@ -179,6 +179,37 @@ pub fn root_timeline(conn: &Connection) -> Result<(Vec<String>, Vec<RootEvent>)>
 pub fn top_source_ips(conn: &Connection) -> Result<Vec<(String, u64)>> {
     rows(conn, "report_top_source_ips", |row| {
         Ok((row.get("source_ip")?, count(row, "events")?))
+    })
+}
+
+/// `report_geo_origins`: every located source IP, busiest first, none marked first-seen yet.
+pub fn geo_origins(conn: &Connection) -> Result<Vec<MapOrigin>> {
+    rows(conn, "report_geo_origins", |row| {
+        let text = |column: &str| -> Result<Option<String>> {
+            Ok(row
+                .get::<_, Option<String>>(column)?
+                .filter(|s| !s.is_empty()))
+        };
+        let place = match (text("city")?, text("country_code")?, text("country")?) {
+            (Some(city), Some(code), _) => format!("{city}, {code}"),
+            (None, Some(code), Some(name)) => format!("{name} ({code})"),
+            (city, code, name) => city.or(code).or(name).unwrap_or_default(),
+        };
+        let network = match (row.get::<_, Option<i64>>("asn")?, text("as_org")?) {
+            (Some(asn), Some(org)) => format!("AS{asn} {org}"),
+            (Some(asn), None) => format!("AS{asn}"),
+            (None, org) => org.unwrap_or_default(),
+        };
+        Ok(MapOrigin {
+            ip: row.get("source_ip")?,
+            place,
+            network,
+            latitude: row.get("latitude")?,
+            longitude: row.get("longitude")?,
+            signins: count(row, "signins")?,
+            api_calls: count(row, "api_calls")?,
+            first_seen: false,
+        })
     })
 }
 
