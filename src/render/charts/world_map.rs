@@ -318,7 +318,8 @@ fn land_path() -> &'static str {
     })
 }
 
-/// A ring of "lon,lat" pairs with every longitude within 180° of the one before it.
+/// A ring of "lon,lat" pairs with every longitude within 180° of the one before it, and the
+/// middle of its span within -180..180.
 fn unwrapped_ring(line: &str) -> Vec<(f64, f64)> {
     let mut ring: Vec<(f64, f64)> = Vec::new();
     for pair in line.split(' ') {
@@ -338,6 +339,16 @@ fn unwrapped_ring(line: &str) -> Vec<(f64, f64)> {
         }
         ring.push((lon, lat));
     }
+    // Unwrapping can carry a ring a whole world west or east: bring its middle back.
+    let (west, east) = ring.iter().fold((f64::MAX, f64::MIN), |(w, e), &(lon, _)| {
+        (w.min(lon), e.max(lon))
+    });
+    let back = match (west + east) / 2.0 {
+        centre if centre > 180.0 => -360.0,
+        centre if centre < -180.0 => 360.0,
+        _ => 0.0,
+    };
+    ring.iter_mut().for_each(|(lon, _)| *lon += back);
     ring
 }
 
@@ -388,18 +399,108 @@ mod tests {
     }
 
     #[test]
-    fn the_land_outline_is_inside_the_map() {
+    fn the_land_outline_has_no_line_across_the_map() {
         let path = land_path();
         assert!(path.matches('Z').count() > 100, "about 120 rings");
-        for part in path.split(['M', 'L', 'Z']).filter(|p| !p.is_empty()) {
-            let (x, y) = part.split_once(',').expect("x,y");
-            let (x, y): (f64, f64) = (x.parse().expect("x"), y.parse().expect("y"));
-            assert!((0.0..=900.0).contains(&x), "{part}");
+        for ring in path.split('Z').filter(|r| !r.is_empty()) {
+            let points: Vec<(f64, f64)> = ring
+                .split(['M', 'L'])
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (x, y) = p.split_once(',').expect("x,y");
+                    (x.parse().expect("x"), y.parse().expect("y"))
+                })
+                .collect();
+            for pair in points.windows(2) {
+                assert!((pair[0].0 - pair[1].0).abs() < 450.0, "{ring}");
+            }
+            // A ring crossing the antimeridian reaches past an edge (clipped), but every ring
+            // shows on the map.
             assert!(
-                (TITLE_BAND..=TITLE_BAND + MAP_HEIGHT).contains(&y),
-                "{part}"
+                points.iter().any(|(x, _)| (0.0..=900.0).contains(x)),
+                "{ring}"
             );
+            for (x, y) in points {
+                assert!((-900.0..=1800.0).contains(&x), "{ring}");
+                assert!(
+                    (TITLE_BAND..=TITLE_BAND + MAP_HEIGHT).contains(&y),
+                    "{ring}"
+                );
+            }
         }
+        // Chukotka and Fiji cross it: drawn a second time, a world apart.
+        assert!(path
+            .split('Z')
+            .any(|r| r.split(['M', 'L']).any(|p| p.starts_with('-'))));
+    }
+
+    #[test]
+    fn rings_across_the_antimeridian_are_unwrapped() {
+        let ring = unwrapped_ring("179.0,10.0 -179.0,10.0 -179.0,11.0 179.0,11.0");
+        assert_eq!(
+            ring,
+            [(179.0, 10.0), (181.0, 10.0), (181.0, 11.0), (179.0, 11.0)]
+        );
+        let ring = unwrapped_ring("-179.0,10.0 179.0,10.0 170.0,11.0 160.0,11.0");
+        assert_eq!(
+            ring,
+            [(181.0, 10.0), (179.0, 10.0), (170.0, 11.0), (160.0, 11.0)]
+        );
+    }
+
+    #[test]
+    fn one_point_per_located_origin_and_one_arc_per_pair() {
+        let (origins, arcs) = super::super::tests::sample_map();
+        let svg = world_map(&origins, &arcs).expect("map");
+        super::super::tests::assert_svg(&svg);
+        assert_eq!(
+            svg.matches(r#"<circle class="origin "#).count(),
+            3,
+            "NaN left out"
+        );
+        assert_eq!(svg.matches(r#"class="origin first-seen""#).count(), 1);
+        assert_eq!(svg.matches(r#"<path class="travel""#).count(), 1);
+        assert!(svg.contains(r#"data-ip="45.133.172.19""#));
+        assert!(!svg.contains("192.0.2.1"));
+        // Only the first-seen origin is labelled on the map.
+        let texts = super::super::tests::texts(&svg);
+        assert!(
+            texts.contains(&"45.133.172.19 Bucharest, RO".to_string()),
+            "{texts:?}"
+        );
+        assert!(!texts.iter().any(|t| t.contains("81.2.69.160")));
+        // Nothing drawn: still a map, with its legend.
+        let empty = world_map(&[], &[]).expect("empty map");
+        assert_eq!(empty.matches("<circle class=\"origin").count(), 0);
+        assert!(empty.contains("0 located origins, 0 impossible-travel pairs"));
+    }
+
+    #[test]
+    fn hostile_labels_stay_text() {
+        use super::super::tests::{EVIL_1, EVIL_2};
+        let origin = MapOrigin {
+            ip: EVIL_2.into(),
+            place: EVIL_1.into(),
+            network: format!("AS1 {EVIL_1}"),
+            latitude: 10.0,
+            longitude: 10.0,
+            signins: 1,
+            api_calls: 1,
+            first_seen: true,
+        };
+        let arc = TravelArc {
+            from: (0.0, 0.0),
+            to: (10.0, 10.0),
+            label: format!("{EVIL_2}\u{202E}{EVIL_1}"),
+        };
+        let svg = world_map(&[origin], &[arc]).expect("map");
+        assert!(!svg.contains("<script") && !svg.contains("<img"), "{svg}");
+        assert!(!svg.contains('\u{202E}'));
+        assert!(svg.contains(r#"data-ip="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;""#));
+        assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        // Every element the labels went into is still one element: 1 point, 1 arc, 2 titles.
+        assert_eq!(svg.matches("<title>").count(), 2);
+        assert_eq!(svg.matches("<circle class=").count(), 1);
     }
 
     #[test]
