@@ -138,6 +138,48 @@ fn the_sample_map_has_every_located_origin_and_its_one_impossible_travel_pair() 
         .map(|r| r["country_code"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(countries, BTreeSet::from(["RO".into(), "SG".into()]));
+
+    // The same in what a real browser parsed, with nothing on its console.
+    if let Some((dom, log)) = browser_dom(&out.join("report.html")) {
+        let map = map_svg(&dom).expect("the map survives parsing");
+        assert_eq!(map.matches("<circle class=\"origin ").count(), 11);
+        assert_eq!(map.matches("<path class=\"travel\"").count(), 1);
+        let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+        assert!(console.is_empty(), "{console:#?}");
+    }
+}
+
+/// The DOM headless Chromium built from `page`, and its log; None (said on stderr, and a
+/// failure under CI, which installs Chromium) when there is no browser.
+fn browser_dom(page: &Path) -> Option<(String, String)> {
+    let Some(browser) = rootlens::render::pdf::find_browser() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no Chromium on CI: .ci/run must install it"
+        );
+        eprintln!("SKIPPED the browser half of the world map test: no Chromium or Chrome");
+        return None;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    Some((
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ))
 }
 
 /// Two sign-ins of one principal with a hostile name, London then Changchun half an hour

@@ -117,7 +117,13 @@ pub fn world_map(origins: &[MapOrigin], arcs: &[TravelArc]) -> Result<String, St
     }
     for origin in drawn.iter().rev().filter(|o| o.first_seen).take(MAX_LABELS) {
         let (x, y) = project(origin.longitude, origin.latitude);
-        let label = format!("{} {}", origin.ip, origin.place);
+        // The place only when it fits whole: an address is never cut short for it.
+        let with_place = format!("{} {}", origin.ip, origin.place);
+        let label = if with_place.trim().chars().count() <= LABEL_CHARS {
+            with_place
+        } else {
+            origin.ip.clone()
+        };
         let anchor = if x > WIDTH as f64 * 0.75 {
             "end"
         } else {
