@@ -17,7 +17,8 @@ use crate::runner::{FindingStatus, RunResult};
 const FIRST_SEEN: [&str; 2] = ["first-seen-source-ip", "first-seen-country-or-asn"];
 /// The investigation whose rows are drawn as arcs (`from_ip` to `to_ip`).
 const TRAVEL: &str = "impossible-travel";
-/// Origins drawn, busiest first (the view has them all); an arc's two ends are always drawn.
+/// Origins drawn, busiest first (the view has them all; the legend counts them); an arc's two
+/// ends are always drawn.
 const MAX_ORIGINS: usize = 2000;
 /// Arcs drawn, in the finding's (time) order; findings.json has every pair.
 const MAX_ARCS: usize = 500;
@@ -55,7 +56,11 @@ pub fn world_map(conn: &Connection, run: &RunResult) -> Result<WorldMap> {
                 .join(", ")
         ));
     };
-    let mut origins = data::geo_origins(conn)?;
+    let ends: BTreeSet<&str> = travel_rows(run)
+        .take(MAX_ARCS)
+        .flat_map(|row| [text(row, "from_ip"), text(row, "to_ip")])
+        .collect();
+    let (mut origins, located) = data::geo_origins(conn, MAX_ORIGINS, &ends)?;
     if origins.is_empty() {
         return absent(format!(
             "No map: the geo database ({}) located none of the case's {} public source \
@@ -69,17 +74,7 @@ pub fn world_map(conn: &Connection, run: &RunResult) -> Result<WorldMap> {
         origin.first_seen = first_seen.contains(origin.ip.as_str());
     }
     let arcs = travel_arcs(run, &origins);
-    let ends: BTreeSet<&str> = travel_rows(run)
-        .take(MAX_ARCS)
-        .flat_map(|row| [text(row, "from_ip"), text(row, "to_ip")])
-        .collect();
-    let drawn: Vec<MapOrigin> = origins
-        .iter()
-        .enumerate()
-        .filter(|(i, o)| *i < MAX_ORIGINS || ends.contains(o.ip.as_str()))
-        .map(|(_, o)| o.clone())
-        .collect();
-    let svg = charts::world_map(&drawn, &arcs)
+    let svg = charts::world_map(&origins, &arcs, located)
         .map_err(|e| anyhow::anyhow!("cannot draw the world map: {e}"))?;
     Ok(WorldMap {
         svg: Some(svg),

@@ -72,8 +72,13 @@ pub fn project(longitude: f64, latitude: f64) -> (f64, f64) {
     project_unwrapped(lon, latitude)
 }
 
-/// The map as an SVG document. Origins without finite coordinates are left out.
-pub fn world_map(origins: &[MapOrigin], arcs: &[TravelArc]) -> Result<String, String> {
+/// The map as an SVG document. Origins without finite coordinates are left out. `located` is
+/// how many origins the case has, for the legend when only the busiest are given.
+pub fn world_map(
+    origins: &[MapOrigin],
+    arcs: &[TravelArc],
+    located: usize,
+) -> Result<String, String> {
     let height = (TITLE_BAND + MAP_HEIGHT + LEGEND_BAND).round() as u32;
     let title = "Where sign-ins and API calls came from";
     let mut svg = String::with_capacity(LAND.len() + 400 * origins.len() + (64 << 10));
@@ -97,12 +102,12 @@ pub fn world_map(origins: &[MapOrigin], arcs: &[TravelArc]) -> Result<String, St
         land_path()
     );
 
-    let located: Vec<&MapOrigin> = origins
+    let placed: Vec<&MapOrigin> = origins
         .iter()
         .filter(|o| o.latitude.is_finite() && o.longitude.is_finite())
         .collect();
     // Large points first, so small ones stay visible on top; ties in a fixed order.
-    let mut drawn = located.clone();
+    let mut drawn = placed.clone();
     drawn.sort_by(|a, b| {
         events(b)
             .cmp(&events(a))
@@ -140,7 +145,12 @@ pub fn world_map(origins: &[MapOrigin], arcs: &[TravelArc]) -> Result<String, St
             &clean_label(label.trim(), LABEL_CHARS),
         );
     }
-    legend(&mut svg, height as f64, located.len(), arcs.len());
+    legend(
+        &mut svg,
+        height as f64,
+        (drawn.len(), located.max(drawn.len())),
+        arcs.len(),
+    );
     svg.push_str("</svg>");
     Ok(svg)
 }
@@ -207,7 +217,8 @@ fn travel_arc(svg: &mut String, arc: &TravelArc) {
     );
 }
 
-fn legend(svg: &mut String, height: f64, origins: usize, arcs: usize) {
+/// The colour key, and the counts: `(drawn, located)` origins and the arcs.
+fn legend(svg: &mut String, height: f64, (drawn, located): (usize, usize), arcs: usize) {
     let y = height - LEGEND_BAND / 2.0;
     let swatch = |svg: &mut String, x: f64, color: &str| {
         let _ = write!(
@@ -255,9 +266,12 @@ fn legend(svg: &mut String, height: f64, origins: usize, arcs: usize) {
             if n == 1 { one } else { many }
         )
     };
+    let mut origins = plural(located, "located origin", "located origins");
+    if drawn < located {
+        origins = format!("{origins} (busiest {} drawn)", fmt_count(drawn as u64));
+    }
     let summary = format!(
-        "{}, {}; point size: events (log scale)",
-        plural(origins, "located origin", "located origins"),
+        "{origins}, {}; point size: events (log scale)",
         plural(arcs, "impossible-travel pair", "impossible-travel pairs")
     );
     text(
@@ -457,7 +471,7 @@ mod tests {
     #[test]
     fn one_point_per_located_origin_and_one_arc_per_pair() {
         let (origins, arcs) = super::super::tests::sample_map();
-        let svg = world_map(&origins, &arcs).expect("map");
+        let svg = world_map(&origins, &arcs, 0).expect("map");
         super::super::tests::assert_svg(&svg);
         assert_eq!(
             svg.matches(r#"<circle class="origin "#).count(),
@@ -476,9 +490,16 @@ mod tests {
         );
         assert!(!texts.iter().any(|t| t.contains("81.2.69.160")));
         // Nothing drawn: still a map, with its legend.
-        let empty = world_map(&[], &[]).expect("empty map");
+        let empty = world_map(&[], &[], 0).expect("empty map");
         assert_eq!(empty.matches("<circle class=\"origin").count(), 0);
         assert!(empty.contains("0 located origins, 0 impossible-travel pairs"));
+        // Capped: the legend says how many there are and how many are drawn.
+        let capped = world_map(&origins, &arcs, 5000).expect("capped map");
+        assert!(
+            capped.contains("5,000 located origins (busiest 3 drawn), 1 impossible-travel pair"),
+            "{}",
+            super::super::tests::texts(&capped).join(" | ")
+        );
     }
 
     #[test]
@@ -499,7 +520,7 @@ mod tests {
             to: (10.0, 10.0),
             label: format!("{EVIL_2}\u{202E}{EVIL_1}"),
         };
-        let svg = world_map(&[origin], &[arc]).expect("map");
+        let svg = world_map(&[origin], &[arc], 1).expect("map");
         assert!(!svg.contains("<script") && !svg.contains("<img"), "{svg}");
         assert!(!svg.contains('\u{202E}'));
         assert!(svg.contains(r#"data-ip="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;""#));
