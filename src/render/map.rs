@@ -8,7 +8,7 @@ use anyhow::Result;
 use duckdb::Connection;
 use serde_json::Value;
 
-use super::charts::{self, MapOrigin, TravelArc};
+use super::charts::{self, MapOrigin, MapTotals, TravelArc};
 use super::context::cell;
 use super::data;
 use crate::runner::{FindingStatus, RunResult};
@@ -74,7 +74,11 @@ pub fn world_map(conn: &Connection, run: &RunResult) -> Result<WorldMap> {
         origin.first_seen = first_seen.contains(origin.ip.as_str());
     }
     let arcs = travel_arcs(run, &origins);
-    let svg = charts::world_map(&origins, &arcs, located)
+    let totals = MapTotals {
+        located,
+        travel_pairs: travel_rows(run).count(),
+    };
+    let svg = charts::world_map(&origins, &arcs, totals)
         .map_err(|e| anyhow::anyhow!("cannot draw the world map: {e}"))?;
     Ok(WorldMap {
         svg: Some(svg),

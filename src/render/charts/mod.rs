@@ -37,7 +37,7 @@ pub use heatmap::heatmap;
 pub use root_timeline::root_timeline;
 pub use signins::signins;
 pub use style::FONT_FAMILY;
-pub use world_map::{world_map, MapOrigin, TravelArc};
+pub use world_map::{world_map, MapOrigin, MapTotals, TravelArc};
 
 /// Console sign-in counts for one user type (Root, IAMUser, AssumedRole, …).
 #[derive(Debug, Clone, PartialEq, Eq)]

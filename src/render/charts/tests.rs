@@ -177,7 +177,7 @@ fn render_all() -> Vec<(&'static str, String)> {
         top_bars("Top countries", &[]),
         {
             let (origins, arcs) = sample_map();
-            world_map(&origins, &arcs, 3)
+            world_map(&origins, &arcs, MapTotals::default())
         },
     ];
     EXPECTED

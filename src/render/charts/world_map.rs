@@ -72,12 +72,18 @@ pub fn project(longitude: f64, latitude: f64) -> (f64, f64) {
     project_unwrapped(lon, latitude)
 }
 
-/// The map as an SVG document. Origins without finite coordinates are left out. `located` is
-/// how many origins the case has, for the legend when only the busiest are given.
+/// How many origins and pairs the case has, for the legend when only some are drawn.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MapTotals {
+    pub located: usize,
+    pub travel_pairs: usize,
+}
+
+/// The map as an SVG document. Origins without finite coordinates are left out.
 pub fn world_map(
     origins: &[MapOrigin],
     arcs: &[TravelArc],
-    located: usize,
+    totals: MapTotals,
 ) -> Result<String, String> {
     let height = (TITLE_BAND + MAP_HEIGHT + LEGEND_BAND).round() as u32;
     let title = "Where sign-ins and API calls came from";
@@ -145,12 +151,11 @@ pub fn world_map(
             &clean_label(label.trim(), LABEL_CHARS),
         );
     }
-    legend(
-        &mut svg,
-        height as f64,
-        (drawn.len(), located.max(drawn.len())),
-        arcs.len(),
-    );
+    let totals = MapTotals {
+        located: totals.located.max(drawn.len()),
+        travel_pairs: totals.travel_pairs.max(arcs.len()),
+    };
+    legend(&mut svg, height as f64, (drawn.len(), arcs.len()), totals);
     svg.push_str("</svg>");
     Ok(svg)
 }
@@ -217,8 +222,8 @@ fn travel_arc(svg: &mut String, arc: &TravelArc) {
     );
 }
 
-/// The colour key, and the counts: `(drawn, located)` origins and the arcs.
-fn legend(svg: &mut String, height: f64, (drawn, located): (usize, usize), arcs: usize) {
+/// The colour key, and the counts: `(origins, arcs)` drawn of the case's `totals`.
+fn legend(svg: &mut String, height: f64, (drawn, arcs): (usize, usize), totals: MapTotals) {
     let y = height - LEGEND_BAND / 2.0;
     let swatch = |svg: &mut String, x: f64, color: &str| {
         let _ = write!(
@@ -266,14 +271,19 @@ fn legend(svg: &mut String, height: f64, (drawn, located): (usize, usize), arcs:
             if n == 1 { one } else { many }
         )
     };
-    let mut origins = plural(located, "located origin", "located origins");
-    if drawn < located {
+    let mut origins = plural(totals.located, "located origin", "located origins");
+    if drawn < totals.located {
         origins = format!("{origins} (busiest {} drawn)", fmt_count(drawn as u64));
     }
-    let summary = format!(
-        "{origins}, {}; point size: events (log scale)",
-        plural(arcs, "impossible-travel pair", "impossible-travel pairs")
+    let mut pairs = plural(
+        totals.travel_pairs,
+        "impossible-travel pair",
+        "impossible-travel pairs",
     );
+    if arcs < totals.travel_pairs {
+        pairs = format!("{pairs} (first {} drawn)", fmt_count(arcs as u64));
+    }
+    let summary = format!("{origins}, {pairs}; point size: events (log scale)");
     text(
         svg,
         (WIDTH as f64 - 12.0, y + 4.0),
@@ -471,7 +481,7 @@ mod tests {
     #[test]
     fn one_point_per_located_origin_and_one_arc_per_pair() {
         let (origins, arcs) = super::super::tests::sample_map();
-        let svg = world_map(&origins, &arcs, 0).expect("map");
+        let svg = world_map(&origins, &arcs, MapTotals::default()).expect("map");
         super::super::tests::assert_svg(&svg);
         assert_eq!(
             svg.matches(r#"<circle class="origin "#).count(),
@@ -490,13 +500,17 @@ mod tests {
         );
         assert!(!texts.iter().any(|t| t.contains("81.2.69.160")));
         // Nothing drawn: still a map, with its legend.
-        let empty = world_map(&[], &[], 0).expect("empty map");
+        let empty = world_map(&[], &[], MapTotals::default()).expect("empty map");
         assert_eq!(empty.matches("<circle class=\"origin").count(), 0);
         assert!(empty.contains("0 located origins, 0 impossible-travel pairs"));
         // Capped: the legend says how many there are and how many are drawn.
-        let capped = world_map(&origins, &arcs, 5000).expect("capped map");
+        let totals = MapTotals {
+            located: 5000,
+            travel_pairs: 700,
+        };
+        let capped = world_map(&origins, &arcs, totals).expect("capped map");
         assert!(
-            capped.contains("5,000 located origins (busiest 3 drawn), 1 impossible-travel pair"),
+            capped.contains("5,000 located origins (busiest 3 drawn), 700 impossible-travel pairs (first 1 drawn)"),
             "{}",
             super::super::tests::texts(&capped).join(" | ")
         );
@@ -520,7 +534,7 @@ mod tests {
             to: (10.0, 10.0),
             label: format!("{EVIL_2}\u{202E}{EVIL_1}"),
         };
-        let svg = world_map(&[origin], &[arc], 1).expect("map");
+        let svg = world_map(&[origin], &[arc], MapTotals::default()).expect("map");
         assert!(!svg.contains("<script") && !svg.contains("<img"), "{svg}");
         assert!(!svg.contains('\u{202E}'));
         assert!(svg.contains(r#"data-ip="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;""#));
