@@ -30,6 +30,9 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
+sys.dont_write_bytecode = True  # no __pycache__ in the sample folder
+import mmdb_writer  # noqa: E402  (beside this script)
+
 UTC = timezone.utc
 
 # --------------------------------------------------------------------------------------
@@ -49,8 +52,10 @@ TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{PROD}:trail/{TRAIL_NAME}"
 START = datetime(2024, 5, 6, tzinfo=UTC)
 END = datetime(2024, 6, 3, tzinfo=UTC)  # exclusive
 
-ATTACKER_SIGNIN_IP = "203.0.113.77"
-ATTACKER_CLI_IP = "198.51.100.23"
+# Routable addresses, so that a geo database can place them (documentation ranges never are);
+# where they are is made up: see GEO below.
+ATTACKER_SIGNIN_IP = "45.133.172.19"
+ATTACKER_CLI_IP = "103.251.167.23"
 ROOT_KEY = "AKIAEXAMPLEROOTKEY01"
 BACKDOOR_KEY = "AKIAEXAMPLEBACKDOOR1"
 BACKDOOR_USER = "svc-backup"
@@ -71,6 +76,37 @@ BOB_IPS = ["73.162.85.211", "2601:646:8d80:1a40:9c1e:3bff:fe21:5c10"]
 CAROL_IPS = ["86.12.201.33"]
 ERIN_IPS = ["109.150.77.4", "2a00:23c7:e28c:d01:1d6f:44e2:8a3b:c9f0"]
 QA_IPS = ["18.134.77.201"]
+
+# The SYNTHETIC geo database shipped in GeoIP/ (see README.md): every address above that signs
+# in or calls an API, and nothing else, with an invented place and network. The places are
+# real cities (coordinates rounded); the networks use the documentation AS numbers of RFC 5398.
+# Nothing here says where these addresses really are or who holds them.
+# address -> (city, subdivision (iso, name), country (iso, name), continent (code, name),
+#             latitude, longitude, accuracy radius km, time zone, AS number, AS organisation)
+_LONDON = ("London", ("ENG", "England"), ("GB", "United Kingdom"), ("EU", "Europe"))
+GEO = {
+    OFFICE_IPS[0]: (*_LONDON, 51.5085, -0.1257, 20, "Europe/London", 64496, "Example Office Transit (synthetic)"),
+    OFFICE_IPS[1]: (*_LONDON, 51.5085, -0.1257, 20, "Europe/London", 64496, "Example Office Transit (synthetic)"),
+    ALICE_HOME_V6: (*_LONDON, 51.5362, -0.0880, 20, "Europe/London", 64497, "Example Home Broadband (synthetic)"),
+    QA_IPS[0]: (*_LONDON, 51.5120, -0.0910, 50, "Europe/London", 64498, "Example Cloud Hosting (synthetic)"),
+    CAROL_IPS[0]: ("Manchester", ("ENG", "England"), ("GB", "United Kingdom"), ("EU", "Europe"),
+                   53.4808, -2.2426, 20, "Europe/London", 64497, "Example Home Broadband (synthetic)"),
+    ERIN_IPS[0]: ("Edinburgh", ("SCT", "Scotland"), ("GB", "United Kingdom"), ("EU", "Europe"),
+                  55.9533, -3.1883, 20, "Europe/London", 64497, "Example Home Broadband (synthetic)"),
+    ERIN_IPS[1]: ("Edinburgh", ("SCT", "Scotland"), ("GB", "United Kingdom"), ("EU", "Europe"),
+                  55.9533, -3.1883, 20, "Europe/London", 64497, "Example Home Broadband (synthetic)"),
+    BOB_IPS[0]: ("Seattle", ("WA", "Washington"), ("US", "United States"), ("NA", "North America"),
+                 47.6062, -122.3321, 20, "America/Los_Angeles", 64499, "Example Cable (synthetic)"),
+    BOB_IPS[1]: ("Seattle", ("WA", "Washington"), ("US", "United States"), ("NA", "North America"),
+                 47.6062, -122.3321, 20, "America/Los_Angeles", 64499, "Example Cable (synthetic)"),
+    ATTACKER_SIGNIN_IP: ("Bucharest", ("B", "Bucuresti"), ("RO", "Romania"), ("EU", "Europe"),
+                         44.4268, 26.1025, 20, "Europe/Bucharest", 64500, "Example VPN Provider (synthetic)"),
+    ATTACKER_CLI_IP: ("Singapore", ("01", "Central Singapore"), ("SG", "Singapore"), ("AS", "Asia"),
+                      1.2897, 103.8501, 20, "Asia/Singapore", 64501, "Example VPS Host (synthetic)"),
+}
+GEO_BUILD_EPOCH = 1717200000  # 2024-06-01T00:00:00Z: fixed, so the files are byte-identical
+GEO_DESCRIPTION = ("SYNTHETIC demo database of the rootlens sample data: invented places and networks "
+                   "for the sample's addresses only. Not geolocation data; do not use elsewhere.")
 
 CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
           "Chrome/124.0.0.0 Safari/537.36")
@@ -907,7 +943,7 @@ class Tree:
         self.files[rel] = data
 
     def write(self):
-        for top in ("AWSLogs", "exports", "credential-reports", "unrelated", "keys"):
+        for top in ("AWSLogs", "exports", "credential-reports", "unrelated", "keys", "GeoIP"):
             p = os.path.join(self.root, top)
             if os.path.isdir(p):
                 shutil.rmtree(p)
@@ -916,6 +952,34 @@ class Tree:
             os.makedirs(os.path.dirname(p), exist_ok=True)
             with open(p, "wb") as f:
                 f.write(self.files[rel])
+
+
+def geo_databases():
+    """The City and ASN databases of GeoIP/, in the MaxMind DB format, one /32 or /128 per address."""
+    city, asn = [], []
+    for ip in sorted(GEO, key=lambda a: (":" in a, a)):
+        (name, (sub_iso, sub_name), (cc, country), (continent_code, continent),
+         lat, lon, radius, tz, as_number, as_org) = GEO[ip]
+        host = f"{ip}/{128 if ':' in ip else 32}"
+        city.append((host, {
+            "city": {"names": {"en": name}},
+            "continent": {"code": continent_code, "names": {"en": continent}},
+            "country": {"iso_code": cc, "names": {"en": country}},
+            "location": {"accuracy_radius": mmdb_writer.Uint16(radius), "latitude": lat, "longitude": lon,
+                         "time_zone": tz},
+            "subdivisions": [{"iso_code": sub_iso, "names": {"en": sub_name}}],
+        }))
+        asn.append((host, {"autonomous_system_number": mmdb_writer.Uint32(as_number),
+                           "autonomous_system_organization": as_org}))
+
+    def meta(kind):
+        return {"build_epoch": mmdb_writer.Uint64(GEO_BUILD_EPOCH), "database_type": kind,
+                "description": {"en": GEO_DESCRIPTION}, "languages": ["en"]}
+
+    return {
+        "rootlens-sample-City.mmdb": mmdb_writer.build(city, meta("rootlens-Sample-Synthetic-City")),
+        "rootlens-sample-ASN.mmdb": mmdb_writer.build(asn, meta("rootlens-Sample-Synthetic-ASN")),
+    }
 
 
 def evt_time(r) -> datetime:
@@ -1350,6 +1414,10 @@ def main(argv=None):
     tree.put(f"credential-reports/{PROD}_credential-report_2024-06-03T08-00-00Z.csv", csv_bytes(report_prod(True)))
     tree.put(f"credential-reports/credential-report-{DEV}-20240603T080000Z.csv",
              csv_bytes(report_dev(), bom=True, crlf=True))
+
+    # ---- geo databases (synthetic) ---------------------------------------------------------------------
+    for name, data in geo_databases().items():
+        tree.put(f"GeoIP/{name}", data)
 
     # ---- unrelated ---------------------------------------------------------------------------------
     tree.put("unrelated/notes.txt", (

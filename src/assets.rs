@@ -30,3 +30,7 @@ pub const EVENTS_VIEW_SELECT: &str = include_str!("store/events_view.sql");
 pub const LINEAGE_SQL: &str = include_str!("store/lineage.sql");
 /// The per-identity summary view (`principal_summary`), after the lineage views.
 pub const SUMMARY_SQL: &str = include_str!("store/summary.sql");
+
+/// The world map's land: Natural Earth 1:110m (public domain) via world-atlas 2.0.2 (ISC), one
+/// ring of "lon,lat" pairs per line; see src/render/charts/world/ (convert.py, the licence).
+pub const WORLD_LAND: &str = include_str!("render/charts/world/land-110m.txt");

@@ -50,7 +50,9 @@ pub fn ingest_and_enrich(
         .with_context(|| format!("ingest into the case {} stopped", db.display()))?;
     let verified = verify::run(&conn, integrity)?;
     store::credential_events::refresh(&conn)?;
-    let enriched = enrich_case(&conn, db, geo)?;
+    let search =
+        enrich::geo::search_dirs_with_inputs(db.parent(), &options.inputs, geo.system_dirs);
+    let enriched = enrich_with(&conn, geo, &search)?;
     Ok((summary, verified, enriched))
 }
 
@@ -66,7 +68,12 @@ pub fn verify_case(db: &Path, integrity: &verify::Arguments) -> Result<VerifySum
 /// Classifies and locates the case's source IPs with the databases given or found.
 pub fn enrich_case(conn: &Connection, db: &Path, geo: &GeoOptions) -> Result<Enriched> {
     let search = enrich::geo::default_search_dirs(db.parent(), geo.system_dirs);
-    let databases = GeoDatabases::discover(geo.city.as_deref(), geo.asn.as_deref(), &search)
+    enrich_with(conn, geo, &search)
+}
+
+/// Classifies and locates the case's source IPs with the databases given or found in `search`.
+fn enrich_with(conn: &Connection, geo: &GeoOptions, search: &[PathBuf]) -> Result<Enriched> {
+    let databases = GeoDatabases::discover(geo.city.as_deref(), geo.asn.as_deref(), search)
         .map_err(|e| anyhow!("geo database: {e}"))?;
     let summary = enrich::enrich_case(conn, &databases)?;
     Ok(Enriched {

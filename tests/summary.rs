@@ -81,7 +81,7 @@ fn one_row_per_principal_and_per_key_with_their_activity() {
     assert!(root["top_source_ips"]
         .as_array()
         .unwrap()
-        .contains(&Value::from("198.51.100.23")));
+        .contains(&Value::from("103.251.167.23")));
     // qa-tester's AccessDenied (X1) is counted.
     let qa = rows
         .iter()

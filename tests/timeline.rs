@@ -137,11 +137,11 @@ fn jsonl_has_timesketch_fields_and_one_line_per_event() {
     assert_eq!(stop["account_id"], PROD);
     assert_eq!(stop["event_name"], "StopLogging");
     assert_eq!(stop["access_key_id"], "AKIAEXAMPLEROOTKEY01");
-    assert_eq!(stop["source_ip"], "198.51.100.23");
+    assert_eq!(stop["source_ip"], "103.251.167.23");
     assert_eq!(stop["session_origin"], "arn:aws:iam::111122223333:root");
     assert_eq!(
         stop["message"],
-        "cloudtrail:StopLogging by arn:aws:iam::111122223333:root from 198.51.100.23"
+        "cloudtrail:StopLogging by arn:aws:iam::111122223333:root from 103.251.167.23"
     );
     let tags: Vec<&str> = stop["tag"]
         .as_array()

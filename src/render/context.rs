@@ -40,6 +40,10 @@ pub struct ReportContext<'a> {
     pub case_size: u64,
     pub geo: String,
     pub charts: Charts,
+    /// The world map of sign-in and API origins (SVG), when there is one.
+    pub map_svg: Option<String>,
+    /// Why there is no map (no geo database, nothing located), when there is none.
+    pub map_absent_reason: Option<String>,
     pub fonts: Fonts,
 }
 

@@ -1,7 +1,7 @@
 //! Reading the case for the report. What each chart and table holds is decided by a
 //! `report_*` view (src/store/report_views.sql); here rows are only selected and mapped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Context as _, Result};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::context::Integrity;
 
-use super::charts::{RootEvent, SigninCount};
+use super::charts::{MapOrigin, RootEvent, SigninCount};
 use super::context::{cells, Table};
 
 /// Longest original record shown inline (bytes of pretty JSON).
@@ -47,13 +47,19 @@ pub fn table(conn: &Connection, view: &str, limit: usize) -> Result<Table> {
 }
 
 /// Every row of a view (`SELECT *`), each mapped by `map`.
-fn rows<T>(
+fn rows<T>(conn: &Connection, view: &str, map: impl FnMut(&Row) -> Result<T>) -> Result<Vec<T>> {
+    rows_of(conn, &format!("SELECT * FROM {view}"), view, map)
+}
+
+/// Every row of `sql`, which reads `view`, each mapped by `map`.
+fn rows_of<T>(
     conn: &Connection,
+    sql: &str,
     view: &str,
     mut map: impl FnMut(&Row) -> Result<T>,
 ) -> Result<Vec<T>> {
     let mut read = || -> Result<Vec<T>> {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {view}"))?;
+        let mut stmt = conn.prepare(sql)?;
         let mut result = stmt.query([])?;
         let mut mapped = Vec::new();
         while let Some(row) = result.next()? {
@@ -179,6 +185,63 @@ pub fn root_timeline(conn: &Connection) -> Result<(Vec<String>, Vec<RootEvent>)>
 pub fn top_source_ips(conn: &Connection) -> Result<Vec<(String, u64)>> {
     rows(conn, "report_top_source_ips", |row| {
         Ok((row.get("source_ip")?, count(row, "events")?))
+    })
+}
+
+/// `report_geo_origins`: the busiest `limit` located source IPs and any of `also` beyond them,
+/// none marked first-seen yet, and how many located source IPs there are in all.
+pub fn geo_origins(
+    conn: &Connection,
+    limit: usize,
+    also: &BTreeSet<&str>,
+) -> Result<(Vec<MapOrigin>, usize)> {
+    let also: Vec<String> = also
+        .iter()
+        .map(|ip| format!("'{}'", ip.replace('\'', "''")))
+        .collect();
+    let also = if also.is_empty() {
+        String::new()
+    } else {
+        format!(" OR source_ip IN ({})", also.join(", "))
+    };
+    let sql = format!(
+        "SELECT * FROM (SELECT *, row_number() OVER (ORDER BY signins + api_calls DESC, source_ip) \
+         AS rank, count(*) OVER () AS located FROM report_geo_origins) \
+         WHERE rank <= {limit}{also} ORDER BY rank"
+    );
+    let mut located = 0;
+    let origins = rows_of(conn, &sql, "report_geo_origins", |row| {
+        located = count(row, "located")? as usize;
+        geo_origin(row)
+    })?;
+    Ok((origins, located))
+}
+
+fn geo_origin(row: &Row) -> Result<MapOrigin> {
+    let text = |column: &str| -> Result<Option<String>> {
+        Ok(row
+            .get::<_, Option<String>>(column)?
+            .filter(|s| !s.is_empty()))
+    };
+    let place = match (text("city")?, text("country_code")?, text("country")?) {
+        (Some(city), Some(code), _) => format!("{city}, {code}"),
+        (None, Some(code), Some(name)) => format!("{name} ({code})"),
+        (city, code, name) => city.or(code).or(name).unwrap_or_default(),
+    };
+    let network = match (row.get::<_, Option<i64>>("asn")?, text("as_org")?) {
+        (Some(asn), Some(org)) => format!("AS{asn} {org}"),
+        (Some(asn), None) => format!("AS{asn}"),
+        (None, org) => org.unwrap_or_default(),
+    };
+    Ok(MapOrigin {
+        ip: row.get("source_ip")?,
+        place,
+        network,
+        latitude: row.get("latitude")?,
+        longitude: row.get("longitude")?,
+        signins: count(row, "signins")?,
+        api_calls: count(row, "api_calls")?,
+        first_seen: false,
     })
 }
 

@@ -13,6 +13,7 @@
 pub mod charts;
 mod context;
 mod data;
+mod map;
 pub mod pdf;
 
 use std::path::Path;
@@ -139,6 +140,7 @@ fn report_context<'a>(
         run.investigations.iter().flat_map(|f| shown_rows(f).iter()),
     )?;
     let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let world_map = map::world_map(conn, run)?;
     Ok(ReportContext {
         case_name: case_name(db),
         generated_at: &run.generated_at,
@@ -170,6 +172,8 @@ fn report_context<'a>(
         case_size: std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
         geo: geo_description(&run.case.geo_databases),
         charts: chart_set(conn)?,
+        map_svg: world_map.svg,
+        map_absent_reason: world_map.absent_reason,
         fonts: Fonts {
             regular: base64(FONT_REGULAR),
             bold: base64(FONT_BOLD),

@@ -159,3 +159,15 @@ SELECT
 FROM session_lineage
 WHERE origin_user_type = 'Root' AND depth > 0
 ORDER BY first_seen, account_id, access_key_id;
+
+-- Located public source IPs with their console sign-ins and other calls: the world map.
+-- Busiest first; whether an address is new comes from the first-seen investigations.
+CREATE OR REPLACE VIEW report_geo_origins AS
+SELECT
+    e.source_ip, g.city, g.country_code, g.country, g.asn, g.as_org, g.latitude, g.longitude,
+    count(*) FILTER (WHERE e.event_name = 'ConsoleLogin')              AS signins,
+    count(*) FILTER (WHERE e.event_name IS DISTINCT FROM 'ConsoleLogin') AS api_calls
+FROM events e JOIN ip_enrichment g ON g.source_ip = e.source_ip
+WHERE g.ip_class = 'public' AND g.latitude IS NOT NULL AND g.longitude IS NOT NULL
+GROUP BY ALL
+ORDER BY signins + api_calls DESC, e.source_ip;

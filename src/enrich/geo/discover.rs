@@ -19,17 +19,21 @@ pub const SYSTEM_DIRS: &[&str] = &["/usr/share/GeoIP", "/var/lib/GeoIP"];
 
 /// City over Country; within each, commercial before free, MaxMind before DB-IP.
 /// A `*` matches any run of characters (DB-IP names carry a date); names match case-insensitively.
+/// Last, any file named in MaxMind's `<vendor>-City.mmdb` style (e.g. the sample data's
+/// rootlens-sample-City.mmdb).
 const CITY_NAMES: &[&str] = &[
     "GeoIP2-City.mmdb",
     "GeoLite2-City.mmdb",
     "dbip-city-lite*.mmdb",
+    "*-City.mmdb",
 ];
 const COUNTRY_NAMES: &[&str] = &[
     "GeoIP2-Country.mmdb",
     "GeoLite2-Country.mmdb",
     "dbip-country-lite*.mmdb",
+    "*-Country.mmdb",
 ];
-const ASN_NAMES: &[&str] = &["GeoLite2-ASN.mmdb", "dbip-asn-lite*.mmdb"];
+const ASN_NAMES: &[&str] = &["GeoLite2-ASN.mmdb", "dbip-asn-lite*.mmdb", "*-ASN.mmdb"];
 
 /// The usual places to look, most specific first: a `GeoIP` folder beside the case file (when
 /// `case_dir`, the folder holding it, is given), then, when `include_system`, the
@@ -37,6 +41,28 @@ const ASN_NAMES: &[&str] = &["GeoLite2-ASN.mmdb", "dbip-asn-lite*.mmdb"];
 pub fn default_search_dirs(case_dir: Option<&Path>, include_system: bool) -> Vec<PathBuf> {
     let system: Vec<&Path> = SYSTEM_DIRS.iter().map(Path::new).collect();
     search_dirs(case_dir, include_system, &system)
+}
+
+/// [`default_search_dirs`] for a case being loaded from `inputs`: after the case's own `GeoIP`
+/// folder and before the system ones comes a `GeoIP` folder at the top of each input folder,
+/// so evidence handed over with the database it was prepared with (like the sample data) is
+/// located the same way without options.
+pub fn search_dirs_with_inputs(
+    case_dir: Option<&Path>,
+    inputs: &[PathBuf],
+    include_system: bool,
+) -> Vec<PathBuf> {
+    let mut dirs = default_search_dirs(case_dir, false);
+    dirs.extend(
+        inputs
+            .iter()
+            .filter(|input| input.is_dir())
+            .map(|input| input.join("GeoIP")),
+    );
+    if include_system {
+        dirs.extend(SYSTEM_DIRS.iter().map(PathBuf::from));
+    }
+    dirs
 }
 
 /// [`default_search_dirs`] with the system folders given, so tests can stand in for them.
@@ -306,6 +332,47 @@ mod tests {
             [PathBuf::from("/cases/acme/GeoIP")]
         );
         assert!(default_search_dirs(None, false).is_empty());
+    }
+
+    #[test]
+    fn input_folders_come_between_the_case_and_the_system() {
+        let root = tempfile::tempdir().unwrap();
+        let evidence = root.path().join("evidence");
+        std::fs::create_dir_all(&evidence).unwrap();
+        let file = root.path().join("one-file.json");
+        std::fs::write(&file, "{}").unwrap();
+        let dirs = search_dirs_with_inputs(
+            Some(Path::new("/cases/acme")),
+            &[evidence.clone(), file, root.path().join("missing")],
+            true,
+        );
+        assert_eq!(
+            dirs,
+            [
+                PathBuf::from("/cases/acme/GeoIP"),
+                evidence.join("GeoIP"),
+                PathBuf::from("/usr/share/GeoIP"),
+                PathBuf::from("/var/lib/GeoIP")
+            ]
+        );
+        let dirs = search_dirs_with_inputs(None, std::slice::from_ref(&evidence), false);
+        assert_eq!(dirs, [evidence.join("GeoIP")]);
+    }
+
+    #[test]
+    fn vendor_named_files_are_found_after_the_known_names() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        let vendor_city = mk(root, "d", "rootlens-sample-City.mmdb", "Vendor-City");
+        let vendor_asn = mk(root, "d", "rootlens-sample-ASN.mmdb", "Vendor-ASN");
+        mk(root, "d", "notes-city.mmdb.bak", "Other-City");
+        let dirs = [root.join("d")];
+        let g = discover_with_env(None, None, &dirs, |_: &str| None).unwrap();
+        assert_eq!(g.city_info().unwrap().path, vendor_city);
+        assert_eq!(g.asn_info().unwrap().path, vendor_asn);
+        let known = mk(root, "d", "GeoLite2-City.mmdb", "GeoLite2-City");
+        let g = discover_with_env(None, None, &dirs, |_: &str| None).unwrap();
+        assert_eq!(g.city_info().unwrap().path, known);
     }
 
     #[test]

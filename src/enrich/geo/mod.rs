@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 pub use classify::{classify, classify_ip, IpClass};
 pub use database::DatabaseInfo;
-pub use discover::{default_search_dirs, ENV_ASN, ENV_CITY, SYSTEM_DIRS};
+pub use discover::{default_search_dirs, search_dirs_with_inputs, ENV_ASN, ENV_CITY, SYSTEM_DIRS};
 pub use record::GeoInfo;
 
 use database::{Db, Role};
@@ -63,7 +63,8 @@ impl GeoDatabases {
     /// then the files in `search_dirs` (the caller passes the usual ones, see
     /// [`default_search_dirs`]), recognising GeoLite2-City.mmdb, GeoLite2-Country.mmdb,
     /// GeoIP2-City.mmdb, GeoIP2-Country.mmdb, dbip-city-lite*.mmdb, dbip-country-lite*.mmdb,
-    /// GeoLite2-ASN.mmdb, dbip-asn-lite*.mmdb (City preferred over Country).
+    /// GeoLite2-ASN.mmdb, dbip-asn-lite*.mmdb, and last any *-City.mmdb, *-Country.mmdb,
+    /// *-ASN.mmdb (City preferred over Country).
     ///
     /// Each database is looked for on its own. In `search_dirs` a City database in any folder
     /// beats a Country one; otherwise earlier folders win, and of several DB-IP files the last by

@@ -26,6 +26,7 @@ mod style;
 mod svg;
 #[cfg(test)]
 mod tests;
+mod world_map;
 
 use chrono::NaiveDateTime;
 
@@ -36,6 +37,7 @@ pub use heatmap::heatmap;
 pub use root_timeline::root_timeline;
 pub use signins::signins;
 pub use style::FONT_FAMILY;
+pub use world_map::{world_map, MapOrigin, MapTotals, TravelArc};
 
 /// Console sign-in counts for one user type (Root, IAMUser, AssumedRole, …).
 #[derive(Debug, Clone, PartialEq, Eq)]

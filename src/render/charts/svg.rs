@@ -72,7 +72,7 @@ fn make_responsive(svg: String, width: u32, height: u32, title: &str) -> Result<
 
 // No XML-escaping crate is a dependency; tera::escape_html would do, but it
 // also escapes '/' and spells ' differently, which would change the output.
-fn xml_escape(s: &str) -> String {
+pub(super) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -92,7 +92,7 @@ pub(super) fn sample_root() -> Vec<RootEvent> {
 // Generated from the code before it was split into this folder (commit
 // 6a916b3, with the root events given by category name), so these also prove
 // the split changed no output. See `write_expected_svgs` to regenerate.
-const EXPECTED: [(&str, &str); 6] = [
+const EXPECTED: [(&str, &str); 7] = [
     (
         "events_over_time.svg",
         include_str!("testdata/events_over_time.svg"),
@@ -105,7 +105,35 @@ const EXPECTED: [(&str, &str); 6] = [
     ("top_bars.svg", include_str!("testdata/top_bars.svg")),
     ("heatmap.svg", include_str!("testdata/heatmap.svg")),
     ("no_data.svg", include_str!("testdata/no_data.svg")),
+    ("world_map.svg", include_str!("testdata/world_map.svg")),
 ];
+
+/// Four origins (one of them first seen, one without coordinates) and one travel pair.
+pub(super) fn sample_map() -> (Vec<MapOrigin>, Vec<TravelArc>) {
+    let origin =
+        |ip: &str, place: &str, (latitude, longitude), signins, api_calls, first_seen| MapOrigin {
+            ip: ip.into(),
+            place: place.into(),
+            network: "AS64500 Example Transit".into(),
+            latitude,
+            longitude,
+            signins,
+            api_calls,
+            first_seen,
+        };
+    let origins = vec![
+        origin("81.2.69.160", "London, GB", (51.5, -0.1), 40, 2_000, false),
+        origin("73.162.85.211", "Seattle, US", (47.6, -122.3), 3, 80, false),
+        origin("45.133.172.19", "Bucharest, RO", (44.4, 26.1), 1, 2, true),
+        origin("192.0.2.1", "nowhere", (f64::NAN, 0.0), 1, 0, true),
+    ];
+    let arcs = vec![TravelArc {
+        from: (-0.1, 51.5),
+        to: (26.1, 44.4),
+        label: "impossible travel, root: London to Bucharest".into(),
+    }];
+    (origins, arcs)
+}
 
 /// Every chart for small fixed inputs, named as in [`EXPECTED`].
 fn render_all() -> Vec<(&'static str, String)> {
@@ -147,6 +175,10 @@ fn render_all() -> Vec<(&'static str, String)> {
         top_bars("Top source IPs (events)", &top),
         heatmap(&heat),
         top_bars("Top countries", &[]),
+        {
+            let (origins, arcs) = sample_map();
+            world_map(&origins, &arcs, MapTotals::default())
+        },
     ];
     EXPECTED
         .iter()
