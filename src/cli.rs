@@ -315,6 +315,11 @@ pub struct RunSelection {
     /// Set a parameter of the investigations that declare it, e.g. --param burst_failures=3
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+
+    /// A mail domain the organisation owns (repeatable, comma-separated): root and security
+    /// contact addresses elsewhere fail the posture checks
+    #[arg(long = "org-domain", value_name = "DOMAIN", value_delimiter = ',')]
+    pub org_domains: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -21,6 +21,10 @@ pub struct RunOptions {
     pub until: Option<NaiveDateTime>,
     /// `--param name=value`, applied to every selected investigation that declares `name`.
     pub params: Vec<(String, String)>,
+    /// `--org-domain`: the organisation's mail domains, the `org_domains` parameter (comma
+    /// separated) of the investigations that declare it (posture); unlike `--param` it is no
+    /// error when none of the selected does.
+    pub org_domains: Vec<String>,
 }
 
 impl RunOptions {
@@ -31,6 +35,7 @@ impl RunOptions {
             since: None,
             until: None,
             params: Vec::new(),
+            org_domains: Vec::new(),
         }
     }
 }
@@ -136,6 +141,9 @@ pub struct RunResult {
 
 pub const FINDINGS_SCHEMA: &str = "rootlens.findings/1";
 
+/// The parameter `--org-domain` sets.
+pub const ORG_DOMAINS_PARAM: &str = "org_domains";
+
 impl RunResult {
     /// The most severe investigation that has rows.
     pub fn worst_finding(&self) -> Option<Severity> {
@@ -221,6 +229,10 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
             bail!("--param {name}: no selected investigation has this parameter");
         }
     }
+    let mut params = options.params.clone();
+    if !options.org_domains.is_empty() {
+        params.push((ORG_DOMAINS_PARAM.into(), options.org_domains.join(",")));
+    }
     let case = case_scope(conn)?;
     scope_to_window(conn, options.since, options.until)?;
     // Several investigations read the lineage: resolve its chains once.
@@ -239,7 +251,7 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
         .partition(|inv| inv.header.requires_findings);
     let mut findings = Vec::new();
     for investigation in first_pass {
-        findings.push(run_one(conn, investigation, &options.params, &geo));
+        findings.push(run_one(conn, investigation, &params, &geo));
     }
     if !second_pass.is_empty() {
         // The second pass reads what every other investigation cited, selected or not, so
@@ -249,12 +261,12 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
             if !investigation.header.requires_findings
                 && !findings.iter().any(|f| f.id == investigation.header.id)
             {
-                unreported.push(run_one(conn, investigation, &options.params, &geo));
+                unreported.push(run_one(conn, investigation, &params, &geo));
             }
         }
         cite_events(conn, findings.iter().chain(&unreported))?;
         for investigation in second_pass {
-            findings.push(run_one(conn, investigation, &options.params, &geo));
+            findings.push(run_one(conn, investigation, &params, &geo));
         }
     }
     // Most severe first, then by id: the order a responder reads them in.
