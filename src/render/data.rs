@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::context::Integrity;
 
 use super::charts::{RootEvent, SigninCount};
-use super::context::{cells, Table};
+use super::context::{cells, Posture, PostureAccount, PostureCell, Table};
 
 /// Longest original record shown inline (bytes of pretty JSON).
 const RAW_LIMIT: usize = 16 << 10;
@@ -362,5 +362,86 @@ mod tests {
         assert!(shown.ends_with("the whole record is in the case)"));
         assert!(shown.len() < RAW_LIMIT + 100);
         assert_eq!(pretty_record("not json".into()), "not json");
+    }
+}
+
+/// The posture matrix: every account of `posture_accounts` against every posture check that
+/// ran. A check's rows are its failures and its "not collected"; an account without a row
+/// passes, its evidence the saved outputs listed below the matrix.
+pub fn posture(conn: &Connection, run: &crate::runner::RunResult) -> Result<Posture> {
+    let checks: Vec<&crate::runner::Finding> = run
+        .investigations
+        .iter()
+        .filter(|f| f.category == "posture" && f.status == crate::runner::FindingStatus::Ok)
+        .collect();
+    let mut accounts = Vec::new();
+    let mut stmt = conn.prepare("SELECT account_id FROM posture_accounts ORDER BY 1")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let (mut failures, mut failing_accounts, mut not_collected) = (0, 0, 0);
+    for id in ids {
+        let id = id?;
+        let cells: Vec<PostureCell> = checks
+            .iter()
+            .map(|check| posture_cell(check, &id))
+            .collect();
+        let failed = cells.iter().filter(|c| c.status == "fail").count();
+        failures += failed;
+        failing_accounts += usize::from(failed > 0);
+        not_collected += cells.iter().filter(|c| c.status == "not collected").count();
+        accounts.push(PostureAccount {
+            account_id: id,
+            cells,
+        });
+    }
+    Ok(Posture {
+        checks: checks
+            .iter()
+            .map(|c| (c.id.clone(), c.title.clone(), c.cis.clone().unwrap_or_default()))
+            .collect(),
+        accounts,
+        failures,
+        failing_accounts,
+        not_collected,
+        inputs: table(conn, "report_posture_inputs", usize::MAX)?,
+    })
+}
+
+/// One account's verdict on one check: fail when any of its rows fails, else not collected
+/// when a row says so, else pass.
+fn posture_cell(check: &crate::runner::Finding, account: &str) -> PostureCell {
+    let rows: Vec<&serde_json::Map<String, Value>> = check
+        .rows
+        .iter()
+        .filter(|r| r.get("account_id").and_then(Value::as_str) == Some(account))
+        .collect();
+    let with = |status: &str| {
+        rows.iter()
+            .filter(|r| r.get("status").and_then(Value::as_str) == Some(status))
+            .filter_map(|r| {
+                let key = if status == "fail" { "detail" } else { "command" };
+                r.get(key).and_then(Value::as_str)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (failed, missing) = (with("fail"), with("not collected"));
+    let finding = format!("#finding-{}", check.id);
+    if !failed.is_empty() {
+        PostureCell {
+            status: "fail",
+            link: finding,
+            detail: failed.join("; "),
+        }
+    } else if !missing.is_empty() {
+        PostureCell {
+            status: "not collected",
+            link: finding,
+            detail: format!("needs {}", missing.join("; ")),
+        }
+    } else {
+        PostureCell {
+            status: "pass",
+            link: format!("#posture-inputs-{account}"),
+            detail: String::new(),
+        }
     }
 }

@@ -159,3 +159,13 @@ SELECT
 FROM session_lineage
 WHERE origin_user_type = 'Root' AND depth > 0
 ORDER BY first_seen, account_id, access_key_id;
+
+-- The saved AWS CLI outputs behind the report's root-user posture section, newest first per
+-- account and command.
+CREATE OR REPLACE VIEW report_posture_inputs AS
+SELECT account_id, command, region, subject, strftime(snapshot_time, '%Y-%m-%d %H:%M:%SZ') AS taken,
+       CASE WHEN is_latest THEN 'latest' ELSE 'earlier' END AS snapshot,
+       coalesce(error_code, CAST(items AS VARCHAR) || ' item' || CASE WHEN items = 1 THEN '' ELSE 's' END) AS answer,
+       path, sha256
+FROM posture_snapshots
+ORDER BY account_id, command, region, subject, snapshot_time DESC;
