@@ -97,7 +97,8 @@ fn run_on(inputs: &Path, id: &str) -> Result<serde_json::Value, String> {
         ));
     }
     let findings = dir.path().join("findings.json");
-    let extra = std::fs::read_to_string(inputs.parent().unwrap().join("args.txt")).unwrap_or_default();
+    let extra =
+        std::fs::read_to_string(inputs.parent().unwrap().join("args.txt")).unwrap_or_default();
     let run = rootlens()
         .args(["run", "--only", id, "--db"])
         .arg(&db)

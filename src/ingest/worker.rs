@@ -94,8 +94,9 @@ pub fn decode_file(
             decode_credential_report(outcome, input, path, &metadata, settings)
         }
         Content::Json => {
-            let mut outcome =
-                decode_cloudtrail(outcome, &mut input, path, source_id, &metadata, settings, tx);
+            let mut outcome = decode_cloudtrail(
+                outcome, &mut input, path, source_id, &metadata, settings, tx,
+            );
             // Also for files that failed half-way: the digest's hash covers all the content.
             outcome.content_sha256 = hash.finish(&mut input).ok();
             outcome
@@ -251,7 +252,8 @@ fn decode_cloudtrail(
         Ok(kind) => kind,
         Err(error) => {
             // A truncated saved CLI output is named as what its file name says it is.
-            outcome.kind = posture_command_of(path).map_or(SourceKind::CloudTrail, SourceKind::Posture);
+            outcome.kind =
+                posture_command_of(path).map_or(SourceKind::CloudTrail, SourceKind::Posture);
             return outcome.fail(error);
         }
     };

@@ -396,7 +396,13 @@ pub fn posture(conn: &Connection, run: &crate::runner::RunResult) -> Result<Post
     Ok(Posture {
         checks: checks
             .iter()
-            .map(|c| (c.id.clone(), c.title.clone(), c.cis.clone().unwrap_or_default()))
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    c.title.clone(),
+                    c.cis.clone().unwrap_or_default(),
+                )
+            })
             .collect(),
         accounts,
         failures,
@@ -418,7 +424,11 @@ fn posture_cell(check: &crate::runner::Finding, account: &str) -> PostureCell {
         rows.iter()
             .filter(|r| r.get("status").and_then(Value::as_str) == Some(status))
             .filter_map(|r| {
-                let key = if status == "fail" { "detail" } else { "command" };
+                let key = if status == "fail" {
+                    "detail"
+                } else {
+                    "command"
+                };
                 r.get(key).and_then(Value::as_str)
             })
             .collect::<Vec<_>>()

@@ -58,9 +58,8 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
         ));
     }
     let (mut file_hashes, mut failed_hashes) = (HashSet::new(), HashSet::new());
-    let mut stmt = conn.prepare(
-        "SELECT sha256, status = 'failed', path FROM sources WHERE sha256 IS NOT NULL",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT sha256, status = 'failed', path FROM sources WHERE sha256 IS NOT NULL")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let (sha256, failed, path): (String, bool, String) =

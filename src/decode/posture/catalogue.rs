@@ -281,19 +281,15 @@ impl Command {
                 false,
                 &[("PolicySummary", Object), ("Content", Text)],
             ),
-            Command::OrganizationsListTargetsForPolicy => shape(
-                "Targets",
-                true,
-                &[("TargetId", Text), ("Type", Text)],
-            ),
+            Command::OrganizationsListTargetsForPolicy => {
+                shape("Targets", true, &[("TargetId", Text), ("Type", Text)])
+            }
             Command::OrganizationsListParents => {
                 shape("Parents", true, &[("Id", Text), ("Type", Text)])
             }
-            Command::AccountGetAlternateContact => shape(
-                "AlternateContact",
-                false,
-                &[("AlternateContactType", Text)],
-            ),
+            Command::AccountGetAlternateContact => {
+                shape("AlternateContact", false, &[("AlternateContactType", Text)])
+            }
             Command::LogsDescribeMetricFilters => shape(
                 "metricFilters",
                 true,
@@ -379,7 +375,12 @@ pub(super) fn check_shape(command: Command, value: &Value) -> Result<u64, Decode
         for (field, kind) in shape.required {
             match entry.get(*field) {
                 Some(v) if kind.matches(v) => {}
-                Some(_) => return wrong(format!("{place}.{field}"), format!("is not {}", kind.name())),
+                Some(_) => {
+                    return wrong(
+                        format!("{place}.{field}"),
+                        format!("is not {}", kind.name()),
+                    )
+                }
                 None => return wrong(place.clone(), format!("has no {field}")),
             }
         }
@@ -418,7 +419,8 @@ pub(super) fn account_in_document(command: Command, value: &Value) -> Option<Str
 /// management account that owns it.
 fn account_of_arn(arn: &str) -> Option<String> {
     let account = arn.split(':').nth(4)?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_string())
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| account.to_string())
 }
 
 /// What a per-item output names itself, for files not named by the collection script.
@@ -428,7 +430,9 @@ pub(super) fn subject_in_document(command: Command, value: &Value) -> Option<Str
         Command::SnsListSubscriptionsByTopic => value.pointer("/Subscriptions/0/TopicArn"),
         Command::OrganizationsDescribePolicy => value.pointer("/Policy/PolicySummary/Id"),
         Command::OrganizationsDescribeAccount => value.pointer("/Account/Id"),
-        Command::AccountGetAlternateContact => value.pointer("/AlternateContact/AlternateContactType"),
+        Command::AccountGetAlternateContact => {
+            value.pointer("/AlternateContact/AlternateContactType")
+        }
         _ => None,
     }?;
     text.as_str().map(str::to_string)

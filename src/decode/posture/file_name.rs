@@ -104,7 +104,10 @@ mod tests {
         assert_eq!(facts.account_source, Some("folder"));
         assert_eq!(facts.region.as_deref(), Some("us-gov-west-1"));
         assert_eq!(facts.subject, None);
-        let none = NameFacts::of(Path::new("summary-20240603.json"), Command::IamGetAccountSummary);
+        let none = NameFacts::of(
+            Path::new("summary-20240603.json"),
+            Command::IamGetAccountSummary,
+        );
         assert_eq!(none, NameFacts::default());
     }
 }

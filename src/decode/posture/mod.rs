@@ -60,8 +60,9 @@ fn recognise(value: &Value, file_name: &str) -> Result<Command, String> {
     let has = |name: &str| value.get(name).is_some();
     if has("Error") && has("Operation") {
         let operation = value["Operation"].as_str().unwrap_or("");
-        return Command::from_error(operation)
-            .ok_or_else(|| format!("a saved CLI error of operation `{operation}`, not a posture command"));
+        return Command::from_error(operation).ok_or_else(|| {
+            format!("a saved CLI error of operation `{operation}`, not a posture command")
+        });
     }
     if let Some(targets) = value.get("Targets") {
         // `organizations list-targets-for-policy` entries have TargetId and Type;
@@ -105,9 +106,8 @@ pub enum Decoded {
 
 /// Recognises and checks a document, and gathers what the case records about it.
 pub fn decode(document: &[u8], path: &std::path::Path) -> Result<Decoded, DecodeError> {
-    let text = std::str::from_utf8(document).map_err(|e| {
-        DecodeError::new(format!("byte {}", e.valid_up_to()), "invalid UTF-8")
-    })?;
+    let text = std::str::from_utf8(document)
+        .map_err(|e| DecodeError::new(format!("byte {}", e.valid_up_to()), "invalid UTF-8"))?;
     let value: Value = serde_json::from_str(text).map_err(|e| {
         DecodeError::new(
             format!("line {}, column {}", e.line(), e.column()),

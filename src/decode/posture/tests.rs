@@ -23,14 +23,20 @@ fn recognises_each_shape_and_reads_the_file_name() {
         _ => None,
     };
     assert_eq!(
-        targets(r#"{"TargetId": "r-ab12", "Arn": "arn:aws:organizations::111122223333:root/o-x/r-ab12", "Name": "Root", "Type": "ROOT"}"#),
+        targets(
+            r#"{"TargetId": "r-ab12", "Arn": "arn:aws:organizations::111122223333:root/o-x/r-ab12", "Name": "Root", "Type": "ROOT"}"#
+        ),
         Some(Command::OrganizationsListTargetsForPolicy)
     );
     assert_eq!(
         targets(r#"{"Id": "1", "Arn": "arn:aws:sns:us-east-1:111122223333:alerts"}"#),
         Some(Command::EventsListTargetsByRule)
     );
-    assert_eq!(targets(""), None, "an empty list says nothing without a name");
+    assert_eq!(
+        targets(""),
+        None,
+        "an empty list says nothing without a name"
+    );
 }
 
 #[test]
@@ -58,7 +64,10 @@ fn a_wrong_shape_names_the_field() {
     assert!(error.cause.contains("metricTransformations"), "{error}");
     // Another tool's `Account` is not describe-account output.
     assert!(matches!(
-        decoded(r#"{"UserId": "AIDA", "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/a"}"#, "id.json"),
+        decoded(
+            r#"{"UserId": "AIDA", "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/a"}"#,
+            "id.json"
+        ),
         Decoded::NotPosture(_)
     ));
 }

@@ -1,0 +1,237 @@
+//! Root-user posture from saved AWS CLI outputs, through the real binary: recognition by
+//! shape, snapshots kept apart, bad input named, `collect-commands`, `--org-domain`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn fixture(world: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/posture")
+        .join(world)
+}
+
+fn ingest(db: &Path, inputs: &[&Path]) -> std::process::Output {
+    rootlens()
+        .args(["ingest", "--quiet", "--db"])
+        .arg(db)
+        .args(inputs)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_saved_output_is_recognised_with_its_account_and_time_and_loaded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("case.duckdb");
+    let world = fixture("compliant");
+    let files = std::fs::read_dir(&world).unwrap().count();
+    assert_eq!(ingest(&db, &[&world]).status.code(), Some(0));
+    // Identical outputs of two accounts or two weeks are separate snapshots.
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM posture_outputs"),
+        files.to_string()
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM sources WHERE kind LIKE 'posture_%' AND status = 'loaded'"
+        ),
+        files.to_string()
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(DISTINCT kind) FROM sources"),
+        "18",
+        "every command but describe-account (not in the fixture) has its kind"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM posture_outputs WHERE account_id IS NULL OR snapshot_time_source <> 'file_name'"
+        ),
+        "0"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT string_agg(DISTINCT strftime(snapshot_time, '%Y-%m-%d'), ',' ORDER BY 1) FROM posture_outputs"),
+        "2024-05-27,2024-06-03"
+    );
+    // Again: nothing is added twice.
+    assert_eq!(ingest(&db, &[&world]).status.code(), Some(0));
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM posture_outputs"),
+        files.to_string()
+    );
+}
+
+#[test]
+fn truncated_and_wrong_shape_outputs_are_named_with_their_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    let truncated = write(
+        &inputs,
+        "111122223333__global__20240603T080000Z__iam-get-account-summary.json",
+        br#"{"SummaryMap": {"AccountMFAEnabled": 1, "AccountAcc"#,
+    );
+    write(
+        &inputs,
+        "111122223333__us-east-1__20240603T080000Z__logs-describe-metric-filters.json",
+        br#"{"metricFilters": [{"filterName": "root", "logGroupName": "trail", "metricTransformations": "x"}]}"#,
+    );
+    write(
+        &inputs,
+        "111122223333__global__20240603T080000Z__iam-list-virtual-mfa-devices.json",
+        br#"{"VirtualMFADevices": []}"#,
+    );
+    let db = dir.path().join("case.duckdb");
+    let output = ingest(&db, &[&inputs]);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let errors = sql(
+        &db,
+        "SELECT regexp_extract(sources.path, '[^/]*$'), kind, position, cause FROM load_errors JOIN sources USING (source_id) ORDER BY 1",
+    );
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0][0].ends_with("iam-get-account-summary.json"),
+        "{errors:?}"
+    );
+    assert_eq!(errors[0][1], "posture_iam_get_account_summary");
+    assert!(
+        errors[0][3].contains("truncated") || errors[0][3].contains("ends"),
+        "{errors:?}"
+    );
+    assert_eq!(errors[1][1], "posture_logs_describe_metric_filters");
+    assert_eq!(errors[1][2], "metricFilters[0].metricTransformations");
+    assert!(errors[1][3].contains("not a list"), "{errors:?}");
+    assert!(truncated.exists());
+    // The good file is in.
+    assert_eq!(scalar(&db, "SELECT count(*) FROM posture_outputs"), "1");
+}
+
+#[test]
+fn a_partial_collection_says_not_collected_and_names_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("case.duckdb");
+    assert_eq!(ingest(&db, &[&fixture("partial")]).status.code(), Some(0));
+    let findings = dir.path().join("findings.json");
+    let run = rootlens()
+        .args(["run", "--only", "posture", "--db"])
+        .arg(&db)
+        .arg("--findings")
+        .arg(&findings)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let all: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&findings).unwrap()).unwrap();
+    let rows = |id: &str| -> Vec<serde_json::Value> {
+        all["investigations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()["rows"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    // Summary saved: root MFA is judged (and passes); the password policy is not collected.
+    assert!(rows("posture-root-mfa").is_empty());
+    let policy = rows("posture-password-policy");
+    assert_eq!(policy[0]["status"], "not collected");
+    assert_eq!(policy[0]["command"], "aws iam get-account-password-policy");
+    let trail = rows("posture-cloudtrail");
+    assert_eq!(trail[0]["status"], "not collected");
+    assert!(trail[0]["command"]
+        .as_str()
+        .unwrap()
+        .contains("get-trail-status"));
+    for f in all["investigations"].as_array().unwrap() {
+        for row in f["rows"].as_array().unwrap() {
+            assert_eq!(row["status"], "not collected", "{}: {row}", f["id"]);
+        }
+    }
+}
+
+#[test]
+fn org_domain_decides_root_email_and_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("case.duckdb");
+    assert_eq!(ingest(&db, &[&fixture("compliant")]).status.code(), Some(0));
+    let run = |domains: &[&str]| {
+        let mut command = rootlens();
+        command
+            .args(["run", "--only", "posture-root-email-domain", "--db"])
+            .arg(&db);
+        for d in domains {
+            command.args(["--org-domain", d]);
+        }
+        command.output().unwrap()
+    };
+    let without = String::from_utf8_lossy(&run(&[]).stdout).into_owned();
+    assert!(
+        without.contains("info"),
+        "not collected without domains: {without}"
+    );
+    let inside = run(&["example-corp.com"]);
+    assert!(String::from_utf8_lossy(&inside.stdout).contains("0 with findings"));
+    let elsewhere = String::from_utf8_lossy(&run(&["acme.co.uk", "@acme.com"]).stdout).into_owned();
+    assert!(elsewhere.contains("high"), "{elsewhere}");
+    let bad = run(&["not a domain"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--org-domain"));
+}
+
+#[test]
+fn collect_commands_prints_a_read_only_script() {
+    let output = rootlens()
+        .args([
+            "collect-commands",
+            "--accounts",
+            "111122223333,444455556666",
+            "--regions",
+            "eu-west-1,us-east-1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let script = String::from_utf8(output.stdout).unwrap();
+    assert!(script.starts_with("#!/usr/bin/env bash"));
+    assert!(script.contains(r#"ACCOUNTS="111122223333 444455556666""#));
+    assert!(script.contains(r#"REGIONS="eu-west-1 us-east-1""#));
+    assert!(
+        script.contains("iam:GetAccountSummary"),
+        "documents the permissions"
+    );
+    for verb in [
+        "create", "delete", "put-", "update", "attach", "enable", "disable",
+    ] {
+        assert!(
+            !script
+                .lines()
+                .filter(|l| l.contains("save "))
+                .any(|l| l.contains(&format!(" {verb}"))),
+            "a command that changes something: {verb}"
+        );
+    }
+    let checked = std::process::Command::new("bash")
+        .arg("-n")
+        .arg("-c")
+        .arg(&script)
+        .status();
+    if let Ok(status) = checked {
+        assert!(status.success(), "the script does not parse");
+    }
+    let bad = rootlens()
+        .args(["collect-commands", "--accounts", "1234"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("12-digit"));
+}
