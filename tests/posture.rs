@@ -235,3 +235,151 @@ fn collect_commands_prints_a_read_only_script() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("12-digit"));
 }
+
+/// Copies a fixture world, letting `edit` change or drop (None) each file's JSON.
+fn copy_world(
+    world: &str,
+    to: &Path,
+    edit: impl Fn(&str, serde_json::Value) -> Option<serde_json::Value>,
+) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(fixture(world)).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        if let Some(value) = edit(&name, value) {
+            std::fs::write(to.join(&name), serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+        }
+    }
+}
+
+fn rows_of(db: &Path, id: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let findings = db.with_extension("json");
+    let run = rootlens()
+        .args(["run", "--only", id, "--db"])
+        .arg(db)
+        .args(extra)
+        .arg("--findings")
+        .arg(&findings)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let all: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&findings).unwrap()).unwrap();
+    all["investigations"][0]["rows"].as_array().unwrap().clone()
+}
+
+#[test]
+fn an_eventbridge_rule_with_a_target_is_enough_to_hear_of_root_and_its_targets_are_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    // Management account 111122223333 without its CIS 4.3 metric filter: the rule remains.
+    let without_filter = |name: &str, mut value: serde_json::Value| {
+        if name.starts_with("111122223333") && name.contains("logs-describe-metric-filters") {
+            value["metricFilters"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|f| f["filterName"] != "cis-4-3");
+        }
+        Some(value)
+    };
+    copy_world("compliant", &dir.path().join("a"), without_filter);
+    let db = dir.path().join("a.duckdb");
+    assert_eq!(ingest(&db, &[&dir.path().join("a")]).status.code(), Some(0));
+    assert!(rows_of(&db, "posture-root-signin-alarm", &[]).is_empty());
+    let monitoring = rows_of(&db, "posture-cis-monitoring", &[]);
+    assert_eq!(
+        monitoring.len(),
+        1,
+        "the CIS 4.3 filter itself is missing: {monitoring:?}"
+    );
+    assert_eq!(monitoring[0]["cis_control"], "4.3");
+
+    // Without the saved targets of the rule: not collected, naming the command.
+    copy_world("compliant", &dir.path().join("b"), |name, value| {
+        if name.contains("events-list-targets-by-rule") {
+            return None;
+        }
+        without_filter(name, value)
+    });
+    let db = dir.path().join("b.duckdb");
+    assert_eq!(ingest(&db, &[&dir.path().join("b")]).status.code(), Some(0));
+    let rows = rows_of(&db, "posture-root-signin-alarm", &[]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["status"], "not collected");
+    assert_eq!(
+        rows[0]["command"],
+        "aws events list-targets-by-rule --rule root-sign-in"
+    );
+}
+
+#[test]
+fn an_scp_on_an_ou_covers_the_accounts_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("case.duckdb");
+    assert_eq!(ingest(&db, &[&fixture("compliant")]).status.code(), Some(0));
+    assert_eq!(
+        scalar(&db, "SELECT covered_by FROM posture_root_scp_coverage WHERE member_account_id = '222233334444'"),
+        "p-4tqvkb3x (deny-root-user) via root r-a1b2"
+    );
+    // The failing organisation attaches its SCP to a production OU; the member sits in dev.
+    copy_world("failing", &dir.path().join("moved"), |name, mut value| {
+        if name.contains("organizations-list-parents__555566667777") {
+            value["Parents"][0]["Id"] = "ou-a1b2-prod0001".into();
+        }
+        Some(value)
+    });
+    let db = dir.path().join("moved.duckdb");
+    assert_eq!(
+        ingest(&db, &[&dir.path().join("moved")]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        scalar(&db, "SELECT covered_by FROM posture_root_scp_coverage"),
+        "p-4tqvkb3x (deny-root-user) via organizational_unit ou-a1b2-prod0001"
+    );
+    assert!(rows_of(&db, "posture-org-root-scp", &[]).is_empty());
+}
+
+#[test]
+fn the_report_shows_posture_per_account_apart_from_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("case");
+    let output = rootlens()
+        .args(["investigate", "--quiet"])
+        .arg(fixture("failing"))
+        .arg(fixture("partial"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--org-domain", "example-corp.com"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = html.split("<section id=\"posture\">").nth(1).unwrap();
+    let section = section.split("</section>").next().unwrap();
+    for account in ["444455556666", "555566667777", "777788889999"] {
+        assert!(
+            section.contains(&format!("<th>{account}</th>")),
+            "{account} has no row"
+        );
+    }
+    assert!(section.contains(">fail</a>") && section.contains(">not collected</a>"));
+    assert!(section.contains("href=\"#finding-posture-root-mfa\""));
+    // No incident evidence at all: the verdict says so although posture fails.
+    assert!(
+        html.contains("No investigation reported anything."),
+        "posture counted in the verdict"
+    );
+    assert!(html.contains("not counted in the verdict above"));
+}

@@ -7,45 +7,18 @@
 --   is it under a service control policy that denies every action to root principals (a Deny
 --   of "*" conditioned on aws:PrincipalArn arn:aws:iam::*:root), attached to the account, an OU
 --   above it (`organizations list-parents`) or the organisation root? Covered accounts pass; the
---   rest fail, naming the SCPs seen. "not collected" when the policies, their content, their
+--   rest fail, naming the SCPs seen (the view posture_root_scp_coverage shows which SCP and
+--   target cover each covered account). "not collected" when the policies, their content, their
 --   targets or the account's parents were not saved and could cover it.
 -- next: Attach an SCP denying root actions (AWS's example "Prevent root user actions") to the
 --   organisation root or the members' OUs; keep break-glass exceptions explicit.
 -- references: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html
-WITH RECURSIVE members AS (
+WITH members AS (
     SELECT * FROM posture_org_accounts
     WHERE is_latest AND command = 'organizations list-accounts' AND state = 'ACTIVE'
       AND member_account_id <> management_account_id
-), ancestors(member_account_id, node_id, depth) AS (
-    SELECT member_account_id, member_account_id, 0 FROM members
-    UNION
-    SELECT a.member_account_id, p.parent_id, a.depth + 1
-    FROM ancestors a JOIN posture_org_parents p ON p.is_latest AND p.child_id = a.node_id
-    WHERE a.depth < 8
-), listed AS (
-    SELECT account_id, unnest(CAST(json_extract(document, '$.Policies') AS JSON[])) AS p
-    FROM posture_snapshots WHERE command = 'organizations list-policies' AND is_latest AND error_code IS NULL
 ), scps AS (
-    SELECT l.account_id, json_extract_string(l.p, '$.Id') AS policy_id,
-           json_extract_string(l.p, '$.Name') AS policy_name,
-           d.denies_root, d.path AS content_path,
-           EXISTS (SELECT 1 FROM posture_snapshots s WHERE s.is_latest AND s.account_id = l.account_id
-                   AND s.command = 'organizations list-targets-for-policy'
-                   AND s.subject = json_extract_string(l.p, '$.Id')) AS targets_saved
-    FROM listed l
-    LEFT JOIN posture_scps d ON d.is_latest AND d.account_id = l.account_id
-         AND d.policy_id = json_extract_string(l.p, '$.Id')
-), coverage AS (
-    SELECT m.member_account_id,
-           string_agg(DISTINCT s.policy_id || ' (' || s.policy_name || ') via ' || lower(t.target_type) || ' ' || t.target_id, '; ')
-               AS covered_by,
-           string_agg(DISTINCT t.path, ' | ') AS target_paths
-    FROM members m
-    JOIN scps s ON s.account_id = m.management_account_id AND s.denies_root
-    JOIN posture_policy_targets t ON t.is_latest AND t.account_id = s.account_id AND t.policy_id = s.policy_id
-    WHERE t.target_type = 'ROOT'
-       OR t.target_id IN (SELECT node_id FROM ancestors a WHERE a.member_account_id = m.member_account_id)
-    GROUP BY m.member_account_id
+    SELECT * FROM posture_org_scps
 ), gaps AS (
     SELECT m.member_account_id,
            NOT EXISTS (SELECT 1 FROM posture_snapshots s WHERE s.is_latest AND s.account_id = m.management_account_id
@@ -80,6 +53,5 @@ SELECT m.member_account_id AS account_id, m.management_account_id,
        m.snapshot_time, m.path AS evidence
 FROM members m
 JOIN gaps g ON g.member_account_id = m.member_account_id
-LEFT JOIN coverage c ON c.member_account_id = m.member_account_id
-WHERE c.covered_by IS NULL
+WHERE m.member_account_id NOT IN (SELECT member_account_id FROM posture_root_scp_coverage)
 ORDER BY m.member_account_id

@@ -53,6 +53,7 @@ WITH chain AS (
            coalesce(c.stage = 5, false) OR coalesce(r.has_target, false) AS passes,
            NOT coalesce(k.cloudwatch, false) AND NOT coalesce(k.eventbridge, false) AS nothing_collected,
            c.stage = 3 AND NOT coalesce(r.has_target, false) AS topic_unknown,
+           coalesce(r.targets_missing AND NOT r.has_target, false) AS targets_unknown,
            c.*, r.rule_found, r.has_target, r.targets_missing, k.snapshot_time, k.paths,
            k.cloudwatch, k.eventbridge, r.evidence AS rule_evidence, c.evidence AS chain_evidence
     FROM posture_accounts a
@@ -61,10 +62,11 @@ WITH chain AS (
     LEFT JOIN collected k ON k.account_id = a.account_id
 )
 SELECT account_id,
-       CASE WHEN nothing_collected OR topic_unknown OR (targets_missing AND NOT cloudwatch) THEN 'not collected' ELSE 'fail' END AS status,
-       CASE WHEN nothing_collected OR topic_unknown OR (targets_missing AND NOT cloudwatch) THEN 'info' ELSE 'high' END AS severity,
+       CASE WHEN nothing_collected OR topic_unknown OR targets_unknown THEN 'not collected' ELSE 'fail' END AS status,
+       CASE WHEN nothing_collected OR topic_unknown OR targets_unknown THEN 'info' ELSE 'high' END AS severity,
        CASE WHEN nothing_collected THEN 'neither metric filters and alarms nor EventBridge rules were saved'
             WHEN topic_unknown THEN 'the alarm notifies ' || topic || ', whose subscriptions were not saved'
+            WHEN targets_unknown THEN 'an EventBridge rule matches root sign-in, but its targets were not saved: ' || rule_found
             WHEN stage IS NULL AND rule_found IS NULL AND unfed_filter THEN 'a CIS 4.3 metric filter exists, but on a log group no trail delivers to'
             WHEN stage IS NULL AND rule_found IS NULL THEN 'no metric filter with the CIS 4.3 pattern and no EventBridge rule for root sign-in'
             WHEN stage = 1 THEN 'the CIS 4.3 metric filter has no alarm: ' || path_found
@@ -73,7 +75,7 @@ SELECT account_id,
             ELSE 'the EventBridge rule for root sign-in has no target: ' || rule_found END AS detail,
        path_found AS metric_filter_path, rule_found AS eventbridge_rule,
        CASE WHEN topic_unknown THEN 'aws sns list-subscriptions-by-topic --topic-arn ' || topic
-            WHEN targets_missing AND NOT cloudwatch THEN 'aws events list-targets-by-rule'
+            WHEN targets_unknown THEN 'aws events list-targets-by-rule --rule ' || split_part(rule_found, ' -> ', 1)
             ELSE 'aws logs describe-metric-filters; aws cloudwatch describe-alarms; aws events list-rules' END AS command,
        snapshot_time, concat_ws(' | ', chain_evidence, rule_evidence, paths) AS evidence
 FROM verdict

@@ -235,6 +235,8 @@ pub struct Posture {
     pub not_collected: usize,
     /// The saved CLI outputs behind the section (`report_posture_inputs`).
     pub inputs: Table,
+    /// The root-denying SCPs covering each member account (`report_posture_scp_coverage`).
+    pub scp_coverage: Table,
 }
 
 #[derive(Serialize)]

@@ -409,6 +409,7 @@ pub fn posture(conn: &Connection, run: &crate::runner::RunResult) -> Result<Post
         failing_accounts,
         not_collected,
         inputs: table(conn, "report_posture_inputs", usize::MAX)?,
+        scp_coverage: table(conn, "report_posture_scp_coverage", usize::MAX)?,
     })
 }
 

@@ -249,6 +249,48 @@ SELECT account_id, region, snapshot_time, source_id, path, is_latest,
            AS management_events_all
 FROM posture_snapshots WHERE command = 'cloudtrail get-event-selectors' AND error_code IS NULL;
 
+-- Every SCP an organisation listing names (`organizations list-policies`, management account),
+-- with `denies_root` from its saved content (NULL: describe-policy not saved) and whether its
+-- targets were saved.
+CREATE OR REPLACE VIEW posture_org_scps AS
+SELECT l.account_id, json_extract_string(l.p, '$.Id') AS policy_id,
+       json_extract_string(l.p, '$.Name') AS policy_name,
+       d.denies_root, d.path AS content_path,
+       EXISTS (SELECT 1 FROM posture_snapshots s WHERE s.is_latest AND s.account_id = l.account_id
+               AND s.command = 'organizations list-targets-for-policy'
+               AND s.subject = json_extract_string(l.p, '$.Id')) AS targets_saved
+FROM (SELECT account_id, unnest(CAST(json_extract(document, '$.Policies') AS JSON[])) AS p
+      FROM posture_snapshots
+      WHERE command = 'organizations list-policies' AND is_latest AND error_code IS NULL) l
+LEFT JOIN posture_scps d ON d.is_latest AND d.account_id = l.account_id
+     AND d.policy_id = json_extract_string(l.p, '$.Id');
+
+-- Which root-denying SCPs cover each active member account, and through which target: the
+-- account itself, an OU above it (organizations list-parents, followed up to 8 levels) or the
+-- organisation root. Members without a row are not covered (see posture-org-root-scp).
+CREATE OR REPLACE VIEW posture_root_scp_coverage AS
+WITH RECURSIVE members AS (
+    SELECT * FROM posture_org_accounts
+    WHERE is_latest AND command = 'organizations list-accounts' AND state = 'ACTIVE'
+      AND member_account_id <> management_account_id
+), ancestors(member_account_id, node_id, depth) AS (
+    SELECT member_account_id, member_account_id, 0 FROM members
+    UNION
+    SELECT a.member_account_id, p.parent_id, a.depth + 1
+    FROM ancestors a JOIN posture_org_parents p ON p.is_latest AND p.child_id = a.node_id
+    WHERE a.depth < 8
+)
+SELECT m.member_account_id, m.management_account_id,
+       string_agg(DISTINCT s.policy_id || ' (' || s.policy_name || ') via ' || lower(t.target_type) || ' ' || t.target_id, '; ')
+           AS covered_by,
+       string_agg(DISTINCT t.path, ' | ') AS evidence
+FROM members m
+JOIN posture_org_scps s ON s.account_id = m.management_account_id AND s.denies_root
+JOIN posture_policy_targets t ON t.is_latest AND t.account_id = s.account_id AND t.policy_id = s.policy_id
+WHERE t.target_type = 'ROOT'
+   OR t.target_id IN (SELECT node_id FROM ancestors a WHERE a.member_account_id = m.member_account_id)
+GROUP BY ALL;
+
 -- Free mail services: a root or security contact address there is a person's, not the
 -- organisation's (named in the findings).
 CREATE OR REPLACE VIEW posture_personal_mail_providers AS

@@ -169,3 +169,8 @@ SELECT account_id, command, region, subject, strftime(snapshot_time, '%Y-%m-%d %
        path, sha256
 FROM posture_snapshots
 ORDER BY account_id, command, region, subject, snapshot_time DESC;
+
+-- Which root-denying SCP, through which target, covers each member account (the posture section).
+CREATE OR REPLACE VIEW report_posture_scp_coverage AS
+SELECT member_account_id AS account_id, management_account_id, covered_by
+FROM posture_root_scp_coverage ORDER BY member_account_id;

@@ -34,7 +34,7 @@ impl NameFacts {
         }
         facts.region = stem.split("__").find_map(region_in).or_else(|| {
             stem.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-                .find_map(region_in)
+                .find_map(region_within)
         });
         if command.per_subject() {
             let fields: Vec<&str> = stem.split("__").collect();
@@ -60,6 +60,17 @@ fn account_in(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_digit())
         .find(|run| run.len() == 12)
         .map(str::to_string)
+}
+
+/// A region anywhere in a hyphenated word: `summary-us-gov-west-1` holds `us-gov-west-1`.
+fn region_within(word: &str) -> Option<String> {
+    let parts: Vec<&str> = word.split('-').collect();
+    (0..parts.len()).find_map(|start| {
+        (3..=4)
+            .rev()
+            .filter(|len| start + len <= parts.len())
+            .find_map(|len| region_in(&parts[start..start + len].join("-")))
+    })
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`…, or `global`.
