@@ -368,15 +368,19 @@ fn scope_to_window(
             until = literal(until),
         )
     };
-    // The views (temporary copies, see store::open_read_only) read `events` and
-    // `credential_report` by name, so they see the window too. Credential reports count when
-    // they were taken within the window: the posture as of then.
+    // The views (temporary copies, see store::open_read_only) read `events`,
+    // `credential_report` and `posture_outputs` by name, so they see the window too. Credential
+    // reports and saved CLI outputs count when they were taken within the window: the posture
+    // as of then.
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ({EVENTS_VIEW_SELECT}) WHERE {};
          CREATE OR REPLACE TEMP VIEW credential_report AS
-             SELECT * FROM \"{quoted}\".main.credential_report WHERE {};",
+             SELECT * FROM \"{quoted}\".main.credential_report WHERE {};
+         CREATE OR REPLACE TEMP VIEW posture_outputs AS
+             SELECT * FROM \"{quoted}\".main.posture_outputs WHERE {};",
         in_window("event_time"),
         in_window("report_time"),
+        in_window("snapshot_time"),
     ))
     .context("cannot limit the case to the time window")?;
     Ok(())

@@ -383,3 +383,99 @@ fn the_report_shows_posture_per_account_apart_from_the_verdict() {
     );
     assert!(html.contains("not counted in the verdict above"));
 }
+
+/// Stands in for the AWS CLI: canned answers in the documented shapes, errors as the CLI
+/// prints them (exit 254, "An error occurred (Code) when calling the Op operation: …").
+const FAKE_AWS: &str = r#"#!/usr/bin/env bash
+text=false; [[ " $* " == *" --output text "* ]] && text=true
+fail() { echo "An error occurred ($1) when calling the $2 operation: $3" >&2; exit 254; }
+case "$1 $2" in
+"sts get-caller-identity") echo 111122223333 ;;
+"iam get-account-summary") echo '{"SummaryMap": {"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0}}' ;;
+"iam list-virtual-mfa-devices") echo '{"VirtualMFADevices": []}' ;;
+"iam get-account-password-policy") fail NoSuchEntity GetAccountPasswordPolicy "The Password Policy with domain name 111122223333 cannot be found." ;;
+"account get-alternate-contact") echo '{"AlternateContact": {"AlternateContactType": "SECURITY", "EmailAddress": "soc@acme.com", "Name": "SOC"}}' ;;
+"organizations list-accounts") fail AWSOrganizationsNotInUseException ListAccounts "Your account is not a member of an organization." ;;
+"cloudtrail describe-trails") if $text; then echo main; else echo '{"trailList": [{"Name": "main", "TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main", "HomeRegion": "us-east-1", "IsMultiRegionTrail": true}]}'; fi ;;
+"cloudtrail get-trail-status") echo '{"IsLogging": true}' ;;
+"cloudtrail get-event-selectors") echo '{"TrailARN": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main", "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": true}]}' ;;
+"logs describe-metric-filters") echo '{"metricFilters": []}' ;;
+"cloudwatch describe-alarms") if $text; then printf 'arn:aws:sns:us-east-1:111122223333:alerts\tarn:aws:swf:us-east-1:111122223333:x\n'; else echo '{"MetricAlarms": [], "CompositeAlarms": []}'; fi ;;
+"sns list-subscriptions-by-topic") echo '{"Subscriptions": []}' ;;
+"events list-rules") if $text; then echo root-sign-in; else echo '{"Rules": [{"Name": "root-sign-in", "State": "ENABLED"}]}'; fi ;;
+"events list-targets-by-rule") echo '{"Targets": []}' ;;
+*) fail AccessDenied Unknown "not allowed" ;;
+esac
+"#;
+
+#[cfg(unix)]
+#[test]
+fn the_collection_script_saves_what_ingest_recognises() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("aws"), FAKE_AWS).unwrap();
+    std::fs::set_permissions(bin.join("aws"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = dir.path().join("collect.sh");
+    let written = rootlens()
+        .args(["collect-commands", "--out"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(written.status.code(), Some(0));
+    let out = dir.path().join("posture");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ran = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(&out)
+        .env("PATH", path)
+        .output();
+    let Ok(ran) = ran else {
+        panic!("bash is needed to run the collection script");
+    };
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let db = dir.path().join("case.duckdb");
+    let ingested = ingest(&db, &[&out]);
+    assert_eq!(
+        ingested.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ingested.stderr)
+    );
+    let commands = sql(
+        &db,
+        "SELECT command, coalesce(subject, ''), coalesce(error_code, '') FROM posture_outputs ORDER BY 1, 2",
+    );
+    let commands: Vec<String> = commands.iter().map(|r| r.join(" ")).collect();
+    assert_eq!(
+        commands,
+        [
+            "account get-alternate-contact SECURITY ",
+            "cloudtrail describe-trails  ",
+            "cloudtrail get-event-selectors main ",
+            "cloudtrail get-trail-status main ",
+            "cloudwatch describe-alarms  ",
+            "events list-rules  ",
+            "events list-targets-by-rule root-sign-in ",
+            "iam get-account-password-policy  NoSuchEntity",
+            "iam get-account-summary  ",
+            "iam list-virtual-mfa-devices  ",
+            "logs describe-metric-filters  ",
+            "organizations list-accounts  AWSOrganizationsNotInUseException",
+            "sns list-subscriptions-by-topic arn:aws:sns:us-east-1:111122223333:alerts ",
+        ]
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM posture_outputs WHERE account_id <> '111122223333' OR snapshot_time_source <> 'file_name'"),
+        "0"
+    );
+}

@@ -37,7 +37,8 @@ mkdir -p "$OUT" || exit 2
 # Codes that answer the question rather than fail to.
 ANSWERS="NoSuchEntity ResourceNotFoundException ServiceAccessNotEnabledException OrganizationNotInAllFeaturesModeException AWSOrganizationsNotInUseException"
 
-# save ACCOUNT REGION TOKEN SUBJECT aws-arguments…
+# save ACCOUNT REGION TOKEN SUBJECT aws-arguments…: 0 when the output was saved, 3 when the
+# answer was an error that was saved as one, 1 when nothing was saved.
 save() {
     local account="$1" region="$2" token="$3" subject="$4"
     shift 4
@@ -56,7 +57,7 @@ save() {
     message="$(printf '%s' "$err" | sed -n 's/.*An error occurred (\([A-Za-z]*\)) when calling the \([A-Za-z]*\) operation: \(.*\)/\3/p' | sed 's/\\/\\\\/g; s/"/\\"/g')"
     if [ -n "$code" ] && [[ " $ANSWERS " == *" $code "* ]]; then
         printf '{"Operation": "%s", "Error": {"Code": "%s", "Message": "%s"}}\n' "$operation" "$code" "$message" >"$file"
-        return 0
+        return 3
     fi
     echo "not saved: aws $* in $account: $err" >&2
     return 1

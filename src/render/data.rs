@@ -293,78 +293,6 @@ fn pretty_record(raw: String) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every branch of report_root_timeline's CASE lands in a category of
-    /// report_root_categories, and the categories come in rank order.
-    #[test]
-    fn every_root_event_has_a_category() {
-        let conn = crate::store::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TEMP VIEW root_actions AS SELECT * FROM (VALUES
-               (TIMESTAMP '2024-01-01 00:00:01', 'ConsoleLogin', 'Success', 'signin.amazonaws.com', NULL, false, 'a'),
-               (TIMESTAMP '2024-01-01 00:00:02', 'ConsoleLogin', 'Failure', 'signin.amazonaws.com', NULL, NULL, 'b'),
-               (TIMESTAMP '2024-01-01 00:00:03', 'CreateAccessKey', NULL, 'iam.amazonaws.com', false, true, 'c'),
-               (TIMESTAMP '2024-01-01 00:00:04', 'StopLogging', NULL, 'cloudtrail.amazonaws.com', NULL, false, 'd'),
-               (TIMESTAMP '2024-01-01 00:00:05', 'ListBuckets', NULL, 's3.amazonaws.com', true, false, 'e'),
-               (NULL, 'ListBuckets', NULL, 's3.amazonaws.com', true, false, 'f'))
-             AS t(event_time, event_name, console_login_result, event_source, read_only,
-                  long_term_key, event_id)",
-        )
-        .unwrap();
-        let (categories, events) = root_timeline(&conn).unwrap();
-        assert_eq!(
-            categories,
-            [
-                "sign-in ok",
-                "sign-in failed",
-                "IAM/credential change",
-                "logging change",
-                "other API call"
-            ]
-        );
-        let rows: Vec<usize> = events.iter().map(|e| e.row).collect();
-        assert_eq!(
-            rows,
-            [0, 1, 2, 3, 4],
-            "the event without a time is left out"
-        );
-        let keys: Vec<bool> = events.iter().map(|e| e.long_term_key).collect();
-        assert_eq!(keys, [false, false, true, false, false]);
-    }
-
-    #[test]
-    fn the_report_views_read_an_empty_case() {
-        let conn = crate::store::open_in_memory().unwrap();
-        assert!(events_per_day(&conn).unwrap().is_empty());
-        assert!(signins_by_type(&conn).unwrap().is_empty());
-        assert!(root_timeline(&conn).unwrap().1.is_empty());
-        assert!(top_source_ips(&conn).unwrap().is_empty());
-        assert_eq!(activity_heatmap(&conn).unwrap(), [[0; 24]; 7]);
-        for view in [
-            "report_root_events",
-            "report_credential_posture",
-            "report_sources",
-            "report_load_errors",
-        ] {
-            let table = table(&conn, view, 10).unwrap();
-            assert_eq!(table.total, 0);
-            assert!(!table.columns.is_empty());
-        }
-    }
-
-    #[test]
-    fn long_records_are_cut() {
-        let long = format!("{{\"a\": \"{}\"}}", "é".repeat(RAW_LIMIT));
-        let shown = pretty_record(long);
-        assert!(shown.ends_with("the whole record is in the case)"));
-        assert!(shown.len() < RAW_LIMIT + 100);
-        assert_eq!(pretty_record("not json".into()), "not json");
-    }
-}
-
 /// The posture matrix: every account of `posture_accounts` against every posture check that
 /// ran. A check's rows are its failures and its "not collected"; an account without a row
 /// passes, its evidence the saved outputs listed below the matrix.
@@ -454,5 +382,77 @@ fn posture_cell(check: &crate::runner::Finding, account: &str) -> PostureCell {
             link: format!("#posture-inputs-{account}"),
             detail: String::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every branch of report_root_timeline's CASE lands in a category of
+    /// report_root_categories, and the categories come in rank order.
+    #[test]
+    fn every_root_event_has_a_category() {
+        let conn = crate::store::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TEMP VIEW root_actions AS SELECT * FROM (VALUES
+               (TIMESTAMP '2024-01-01 00:00:01', 'ConsoleLogin', 'Success', 'signin.amazonaws.com', NULL, false, 'a'),
+               (TIMESTAMP '2024-01-01 00:00:02', 'ConsoleLogin', 'Failure', 'signin.amazonaws.com', NULL, NULL, 'b'),
+               (TIMESTAMP '2024-01-01 00:00:03', 'CreateAccessKey', NULL, 'iam.amazonaws.com', false, true, 'c'),
+               (TIMESTAMP '2024-01-01 00:00:04', 'StopLogging', NULL, 'cloudtrail.amazonaws.com', NULL, false, 'd'),
+               (TIMESTAMP '2024-01-01 00:00:05', 'ListBuckets', NULL, 's3.amazonaws.com', true, false, 'e'),
+               (NULL, 'ListBuckets', NULL, 's3.amazonaws.com', true, false, 'f'))
+             AS t(event_time, event_name, console_login_result, event_source, read_only,
+                  long_term_key, event_id)",
+        )
+        .unwrap();
+        let (categories, events) = root_timeline(&conn).unwrap();
+        assert_eq!(
+            categories,
+            [
+                "sign-in ok",
+                "sign-in failed",
+                "IAM/credential change",
+                "logging change",
+                "other API call"
+            ]
+        );
+        let rows: Vec<usize> = events.iter().map(|e| e.row).collect();
+        assert_eq!(
+            rows,
+            [0, 1, 2, 3, 4],
+            "the event without a time is left out"
+        );
+        let keys: Vec<bool> = events.iter().map(|e| e.long_term_key).collect();
+        assert_eq!(keys, [false, false, true, false, false]);
+    }
+
+    #[test]
+    fn the_report_views_read_an_empty_case() {
+        let conn = crate::store::open_in_memory().unwrap();
+        assert!(events_per_day(&conn).unwrap().is_empty());
+        assert!(signins_by_type(&conn).unwrap().is_empty());
+        assert!(root_timeline(&conn).unwrap().1.is_empty());
+        assert!(top_source_ips(&conn).unwrap().is_empty());
+        assert_eq!(activity_heatmap(&conn).unwrap(), [[0; 24]; 7]);
+        for view in [
+            "report_root_events",
+            "report_credential_posture",
+            "report_sources",
+            "report_load_errors",
+        ] {
+            let table = table(&conn, view, 10).unwrap();
+            assert_eq!(table.total, 0);
+            assert!(!table.columns.is_empty());
+        }
+    }
+
+    #[test]
+    fn long_records_are_cut() {
+        let long = format!("{{\"a\": \"{}\"}}", "é".repeat(RAW_LIMIT));
+        let shown = pretty_record(long);
+        assert!(shown.ends_with("the whole record is in the case)"));
+        assert!(shown.len() < RAW_LIMIT + 100);
+        assert_eq!(pretty_record("not json".into()), "not json");
     }
 }
