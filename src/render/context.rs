@@ -247,7 +247,7 @@ pub struct PostureAccount {
 
 #[derive(Serialize)]
 pub struct PostureCell {
-    /// pass | fail | not collected
+    /// pass | fail | not collected | not applicable
     pub status: &'static str,
     /// Where the evidence is: the check's finding, or the account's saved outputs.
     pub link: String,

@@ -302,6 +302,14 @@ pub fn posture(conn: &Connection, run: &crate::runner::RunResult) -> Result<Post
         .iter()
         .filter(|f| f.category == "posture" && f.status == crate::runner::FindingStatus::Ok)
         .collect();
+    // SCPs and centralised root access govern member accounts, not the management account.
+    let management: std::collections::BTreeSet<String> = {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT management_account_id FROM posture_org_accounts WHERE is_latest",
+        )?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        ids.collect::<Result<_, _>>()?
+    };
     let mut accounts = Vec::new();
     let mut stmt = conn.prepare("SELECT account_id FROM posture_accounts ORDER BY 1")?;
     let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
@@ -310,7 +318,14 @@ pub fn posture(conn: &Connection, run: &crate::runner::RunResult) -> Result<Post
         let id = id?;
         let cells: Vec<PostureCell> = checks
             .iter()
-            .map(|check| posture_cell(check, &id))
+            .map(|check| match check.id.starts_with("posture-org-") && management.contains(&id) {
+                true => PostureCell {
+                    status: "not applicable",
+                    link: format!("#finding-{}", check.id),
+                    detail: "the management account (SCPs and centralised root access govern members)".into(),
+                },
+                false => posture_cell(check, &id),
+            })
             .collect();
         let failed = cells.iter().filter(|c| c.status == "fail").count();
         failures += failed;
@@ -358,9 +373,20 @@ fn posture_cell(check: &crate::runner::Finding, account: &str) -> PostureCell {
                 } else {
                     "command"
                 };
-                r.get(key).and_then(Value::as_str)
+                let text = r.get(key).and_then(Value::as_str)?;
+                // A check with a row per control (CIS 4.x, 3.x) or change says which.
+                let what = r.get("cis_control").or_else(|| r.get("change"));
+                Some(match what.and_then(Value::as_str) {
+                    Some(control) if status == "fail" => format!("{control}: {text}"),
+                    _ => text.to_string(),
+                })
             })
-            .collect::<Vec<_>>()
+            .fold(Vec::new(), |mut seen: Vec<String>, text| {
+                if !seen.contains(&text) {
+                    seen.push(text);
+                }
+                seen
+            })
     };
     let (failed, missing) = (with("fail"), with("not collected"));
     let finding = format!("#finding-{}", check.id);
