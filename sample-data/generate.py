@@ -943,7 +943,7 @@ class Tree:
         self.files[rel] = data
 
     def write(self):
-        for top in ("AWSLogs", "exports", "credential-reports", "unrelated", "keys", "GeoIP"):
+        for top in ("AWSLogs", "exports", "credential-reports", "unrelated", "keys", "GeoIP", "posture"):
             p = os.path.join(self.root, top)
             if os.path.isdir(p):
                 shutil.rmtree(p)
@@ -1005,6 +1005,127 @@ def chunk_start(acct, region, t):
 
 def log_prefix(acct):
     return f"AWSLogs/{acct}" if acct == PROD else f"AWSLogs/{ORG}/{acct}"
+
+
+def posture_outputs(tree):
+    """posture/: saved AWS CLI outputs (as `rootlens collect-commands` names them) for both
+    accounts, on 2024-05-01 (the quarterly audit, before the incident) and 2024-06-03 (the
+    morning after): the root key created at step c1 shows in the later account summary, and no
+    metric filter, alarm or EventBridge rule ever watched root (the CIS 4.3 alarm is missing)."""
+    region = "us-east-1"
+    topic = f"arn:aws:sns:{region}:{PROD}:security-alerts"
+
+    def put(acct, where, stamp, token, document, subject=None):
+        name = f"{acct}__{where}__{stamp}__{token}" + (f"__{subject}" if subject else "") + ".json"
+        tree.put(f"posture/{name}", (json.dumps(document, indent=2) + "\n").encode())
+
+    def summary(mfa, keys):
+        return {"SummaryMap": {"Users": 9, "Groups": 3, "Roles": 14, "Policies": 6, "MFADevices": 4,
+                               "MFADevicesInUse": 3, "AccountMFAEnabled": mfa,
+                               "AccountAccessKeysPresent": keys, "AccountSigningCertificatesPresent": 0,
+                               "UsersQuota": 5000, "GroupsQuota": 300, "RolesQuota": 1000}}
+
+    def trail(acct, name, home_acct, org_trail, kms):
+        doc = {"Name": name, "S3BucketName": ORG_BUCKET if org_trail else PROD_BUCKET,
+               "IncludeGlobalServiceEvents": True, "IsMultiRegionTrail": True, "HomeRegion": region,
+               "TrailARN": f"arn:aws:cloudtrail:{region}:{home_acct}:trail/{name}",
+               "LogFileValidationEnabled": True, "HasCustomEventSelectors": False,
+               "HasInsightSelectors": not org_trail, "IsOrganizationTrail": org_trail}
+        if not org_trail:
+            doc["CloudWatchLogsLogGroupArn"] = f"arn:aws:logs:{region}:{acct}:log-group:cloudtrail-{name}:*"
+            doc["CloudWatchLogsRoleArn"] = f"arn:aws:iam::{acct}:role/CloudTrailToCloudWatch"
+        if kms:
+            doc["KmsKeyId"] = f"arn:aws:kms:{region}:{home_acct}:key/5f0c8a4e-2b1d-4e59-9c3a-7d6e1f2a3b4c"
+        return doc
+
+    # CIS 4.1 and 4.5 are watched in prod; 4.3 (root usage) never was.
+    filters = [("unauthorized-api-calls", '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'),
+               ("cloudtrail-changes", "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || "
+                "($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }")]
+    for stamp in ("20240501T080000Z", "20240603T080000Z"):
+        after = stamp.startswith("20240603")
+        put(PROD, "global", stamp, "iam-get-account-summary", summary(1, 1 if after else 0))
+        put(DEV, "global", stamp, "iam-get-account-summary", summary(0, 0))
+        put(PROD, "global", stamp, "iam-list-virtual-mfa-devices", {"VirtualMFADevices": [
+            {"SerialNumber": f"arn:aws:iam::{PROD}:mfa/root-account-mfa-device",
+             "User": {"Path": "/", "UserName": PROD, "UserId": PROD, "Arn": f"arn:aws:iam::{PROD}:root",
+                      "CreateDate": "2019-03-04T10:21:37+00:00"},
+             "EnableDate": "2019-03-04T10:25:02+00:00"},
+            {"SerialNumber": f"arn:aws:iam::{PROD}:mfa/alice", "EnableDate": "2019-03-04T11:10:40+00:00",
+             "User": {"Path": "/", "UserName": "alice", "UserId": "AIDAYVP4CIPPALICE7Q2K",
+                      "Arn": f"arn:aws:iam::{PROD}:user/alice", "CreateDate": "2019-03-04T11:02:55+00:00"}}]})
+        put(DEV, "global", stamp, "iam-list-virtual-mfa-devices", {"VirtualMFADevices": []})
+        put(PROD, "global", stamp, "iam-get-account-password-policy", {"PasswordPolicy": {
+            "MinimumPasswordLength": 14, "RequireSymbols": True, "RequireNumbers": True,
+            "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True,
+            "AllowUsersToChangePassword": True, "ExpirePasswords": False, "PasswordReusePrevention": 24}})
+        put(DEV, "global", stamp, "iam-get-account-password-policy", {"PasswordPolicy": {
+            "MinimumPasswordLength": 8, "RequireSymbols": False, "RequireNumbers": True,
+            "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": True,
+            "AllowUsersToChangePassword": True, "ExpirePasswords": False}})
+        put(PROD, "global", stamp, "account-get-alternate-contact", {"AlternateContact": {
+            "AlternateContactType": "SECURITY", "EmailAddress": "security@example.com",
+            "Name": "ACME Security", "PhoneNumber": "+1-555-0100", "Title": "Security team"}}, "SECURITY")
+        put(DEV, "global", stamp, "account-get-alternate-contact", {
+            "Operation": "GetAlternateContact", "Error": {"Code": "ResourceNotFoundException",
+                                                           "Message": "No contact of the inputted alternate contact type found."}},
+            "SECURITY")
+        # Organisation: prod is the management account.
+        put(PROD, "global", stamp, "organizations-list-accounts", {"Accounts": [
+            {"Id": PROD, "Arn": f"arn:aws:organizations::{PROD}:account/{ORG}/{PROD}", "Email": "aws-prod@example.com",
+             "Name": "acme-prod", "Status": "ACTIVE", "State": "ACTIVE", "JoinedMethod": "INVITED",
+             "JoinedTimestamp": "2019-03-04T10:21:37.000000+00:00"},
+            {"Id": DEV, "Arn": f"arn:aws:organizations::{PROD}:account/{ORG}/{DEV}", "Email": "acme.dev.aws@gmail.com",
+             "Name": "acme-dev", "Status": "ACTIVE", "State": "ACTIVE", "JoinedMethod": "CREATED",
+             "JoinedTimestamp": "2021-01-18T15:40:02.000000+00:00"}]})
+        put(PROD, "global", stamp, "iam-list-organizations-features", {
+            "Operation": "ListOrganizationsFeatures", "Error": {"Code": "ServiceAccessNotEnabledException",
+                                                                 "Message": "The request failed because AWS service access is not enabled for the organization."}})
+        put(PROD, "global", stamp, "organizations-list-policies", {"Policies": [
+            {"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+             "Name": "FullAWSAccess", "Description": "Allows access to every operation",
+             "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": True}]})
+        put(PROD, "global", stamp, "organizations-describe-policy", {"Policy": {
+            "PolicySummary": {"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+                              "Name": "FullAWSAccess", "Description": "Allows access to every operation",
+                              "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": True},
+            "Content": json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}},
+            "p-FullAWSAccess")
+        put(PROD, "global", stamp, "organizations-list-targets-for-policy", {"Targets": [
+            {"TargetId": "r-7q2k", "Arn": f"arn:aws:organizations::{PROD}:root/{ORG}/r-7q2k", "Name": "Root", "Type": "ROOT"}]},
+            "p-FullAWSAccess")
+        put(PROD, "global", stamp, "organizations-list-parents", {"Parents": [{"Id": "r-7q2k", "Type": "ROOT"}]}, DEV)
+        # CloudTrail: prod's own multi-region trail (validation on: the digests), no KMS key;
+        # dev sees the organisation trail.
+        for acct, name, home, org_trail in ((PROD, "management-events", PROD, False),
+                                            (DEV, "acme-org-trail", PROD, True)):
+            doc = trail(acct, name, home, org_trail, kms=org_trail)
+            put(acct, region, stamp, "cloudtrail-describe-trails", {"trailList": [doc]})
+            put(acct, region, stamp, "cloudtrail-get-trail-status", {
+                "IsLogging": True, "LatestDeliveryTime": f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T07:55:00Z",
+                "StartLoggingTime": "2024-05-29T06:10:00Z" if after and acct == PROD else "2021-01-18T16:00:00Z",
+                "StopLoggingTime": "2024-05-28T01:02:00Z" if after and acct == PROD else None}, name)
+            put(acct, region, stamp, "cloudtrail-get-event-selectors", {
+                "TrailARN": doc["TrailARN"], "EventSelectors": [
+                    {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+                     "ExcludeManagementEventSources": []}]}, name)
+        put(PROD, region, stamp, "logs-describe-metric-filters", {"metricFilters": [
+            {"filterName": name, "filterPattern": pattern, "logGroupName": "cloudtrail-management-events",
+             "metricTransformations": [{"metricName": name, "metricNamespace": "SecurityMetrics", "metricValue": "1"}],
+             "creationTime": 1556804400000} for name, pattern in filters]})
+        put(PROD, region, stamp, "cloudwatch-describe-alarms", {"MetricAlarms": [
+            {"AlarmName": f"{name}-alarm", "AlarmArn": f"arn:aws:cloudwatch:{region}:{PROD}:alarm:{name}-alarm",
+             "ActionsEnabled": True, "AlarmActions": [topic], "OKActions": [], "InsufficientDataActions": [],
+             "StateValue": "OK", "MetricName": name, "Namespace": "SecurityMetrics", "Statistic": "Sum",
+             "Period": 300, "EvaluationPeriods": 1, "Threshold": 1.0,
+             "ComparisonOperator": "GreaterThanOrEqualToThreshold"} for name, _ in filters], "CompositeAlarms": []})
+        put(PROD, region, stamp, "sns-list-subscriptions-by-topic", {"Subscriptions": [
+            {"SubscriptionArn": f"{topic}:3f1c2b9e-8d7a-4c6b-a5e4-1f2e3d4c5b6a", "Owner": PROD,
+             "Protocol": "email", "Endpoint": "soc@example.com", "TopicArn": topic}]}, topic)
+        put(PROD, region, stamp, "events-list-rules", {"Rules": []})
+        put(DEV, region, stamp, "logs-describe-metric-filters", {"metricFilters": []})
+        put(DEV, region, stamp, "cloudwatch-describe-alarms", {"MetricAlarms": [], "CompositeAlarms": []})
+        put(DEV, region, stamp, "events-list-rules", {"Rules": []})
 
 
 def main(argv=None):
@@ -1429,6 +1550,7 @@ def main(argv=None):
         "TODO: ask the account owner to delete the root access key and rotate the root password + MFA.\n"
         "This file is not a log export; ingest tools should list it as skipped.\n").encode())
 
+    posture_outputs(tree)
     tree.write()
 
     # ---- summary --------------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ pub const REPORT_VIEWS_SQL: &str = include_str!("store/report_views.sql");
 pub const EVENTS_VIEW_SELECT: &str = include_str!("store/events_view.sql");
 /// The session-lineage views (`credential_issuance`, `session_lineage`), after the others.
 pub const LINEAGE_SQL: &str = include_str!("store/lineage.sql");
+/// The root-user posture views over saved AWS CLI outputs (`posture_*`).
+pub const POSTURE_SQL: &str = include_str!("store/posture.sql");
+/// The script `rootlens collect-commands` prints (accounts and regions filled in).
+pub const COLLECT_SCRIPT: &str = include_str!("commands/collect_commands.sh");
 /// The per-identity summary view (`principal_summary`), after the lineage views.
 pub const SUMMARY_SQL: &str = include_str!("store/summary.sql");
 

@@ -43,6 +43,8 @@ pub enum Command {
     Enrich(EnrichArgs),
     /// Print the case's tables, columns and views, documented
     Schema,
+    /// Print (or write) the read-only AWS CLI script that saves what the posture checks read
+    CollectCommands(CollectCommandsArgs),
     /// One row per principal and per access key: activity, addresses, keys, sessions, findings
     Summary(SummaryArgs),
     /// Write the case's events for another tool
@@ -331,6 +333,11 @@ pub struct RunSelection {
     /// role session): the rules below are listed on stderr, not run
     #[arg(long, value_enum, value_name = "LEVEL", default_value = "medium")]
     pub sigma_level: SeverityArg,
+
+    /// A mail domain the organisation owns (repeatable, comma-separated): root and security
+    /// contact addresses elsewhere fail the posture checks
+    #[arg(long = "org-domain", value_name = "DOMAIN", value_delimiter = ',')]
+    pub org_domains: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -478,4 +485,20 @@ fn parse_time(text: &str) -> Result<chrono::NaiveDateTime, String> {
         .or_else(|| crate::time::parse_utc_micros(&format!("{text}T00:00:00Z")))
         .and_then(crate::time::from_micros)
         .ok_or_else(|| format!("`{text}` is not a time (expected e.g. 2024-06-03T08:00:00Z)"))
+}
+
+#[derive(Args)]
+pub struct CollectCommandsArgs {
+    /// Accounts to collect, each through the AWS CLI profile named after it (comma-separated);
+    /// default: the account of the credentials the script runs with
+    #[arg(long, value_delimiter = ',')]
+    pub accounts: Vec<String>,
+
+    /// Regions for CloudTrail, CloudWatch, SNS and EventBridge (comma-separated; default us-east-1)
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// Write the script to this file (executable) instead of printing it
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }

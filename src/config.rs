@@ -44,7 +44,31 @@ pub fn run_options(selection: &RunSelection) -> Result<RunOptions> {
         until: selection.until,
         params: selection.params.clone(),
         sigma_unsupported: Vec::new(),
+        org_domains: selection
+            .org_domains
+            .iter()
+            .map(|domain| org_domain(domain))
+            .collect::<Result<_>>()?,
     })
+}
+
+/// A mail domain as `--org-domain` takes it: `acme.com` (a leading `@` is dropped), compared
+/// in lower case; the posture checks also count its subdomains.
+fn org_domain(text: &str) -> Result<String> {
+    let domain = text.trim().trim_start_matches('@').to_ascii_lowercase();
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if domain.split('.').count() < 2 || !domain.split('.').all(label_ok) {
+        bail!("--org-domain {text:?} is not a mail domain such as acme.com");
+    }
+    Ok(domain)
 }
 
 pub fn geo_options(geo: &GeoArgs) -> GeoOptions {

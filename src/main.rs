@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Queries { action } => commands::library::run(action),
         Command::Enrich(args) => commands::enrich::run(args),
         Command::Schema => commands::schema::run(),
+        Command::CollectCommands(args) => commands::collect_commands::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Summary(args) => commands::summary::run(args),
         Command::Export { what } => commands::export::run(what),

@@ -23,6 +23,10 @@ pub struct RunOptions {
     pub params: Vec<(String, String)>,
     /// Sigma rules that could not be compiled, listed in the result with their reasons.
     pub sigma_unsupported: Vec<crate::sigma::Unsupported>,
+    /// `--org-domain`: the organisation's mail domains, the `org_domains` parameter (comma
+    /// separated) of the investigations that declare it (posture); unlike `--param` it is no
+    /// error when none of the selected does.
+    pub org_domains: Vec<String>,
 }
 
 impl RunOptions {
@@ -34,6 +38,7 @@ impl RunOptions {
             until: None,
             params: Vec::new(),
             sigma_unsupported: Vec::new(),
+            org_domains: Vec::new(),
         }
     }
 }
@@ -145,6 +150,9 @@ pub struct RunResult {
 
 pub const FINDINGS_SCHEMA: &str = "rootlens.findings/1";
 
+/// The parameter `--org-domain` sets.
+pub const ORG_DOMAINS_PARAM: &str = "org_domains";
+
 impl RunResult {
     /// The most severe investigation that has rows.
     pub fn worst_finding(&self) -> Option<Severity> {
@@ -230,6 +238,10 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
             bail!("--param {name}: no selected investigation has this parameter");
         }
     }
+    let mut params = options.params.clone();
+    if !options.org_domains.is_empty() {
+        params.push((ORG_DOMAINS_PARAM.into(), options.org_domains.join(",")));
+    }
     let case = case_scope(conn)?;
     scope_to_window(conn, options.since, options.until)?;
     // Several investigations read the lineage: resolve its chains once.
@@ -248,7 +260,7 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
         .partition(|inv| inv.header.requires_findings);
     let mut findings = Vec::new();
     for investigation in first_pass {
-        findings.push(run_one(conn, investigation, &options.params, &geo));
+        findings.push(run_one(conn, investigation, &params, &geo));
     }
     if !second_pass.is_empty() {
         // The second pass reads what every other investigation cited, selected or not, so
@@ -258,12 +270,12 @@ pub fn run(conn: &Connection, library: &Library, options: &RunOptions) -> Result
             if !investigation.header.requires_findings
                 && !findings.iter().any(|f| f.id == investigation.header.id)
             {
-                unreported.push(run_one(conn, investigation, &options.params, &geo));
+                unreported.push(run_one(conn, investigation, &params, &geo));
             }
         }
         cite_events(conn, findings.iter().chain(&unreported))?;
         for investigation in second_pass {
-            findings.push(run_one(conn, investigation, &options.params, &geo));
+            findings.push(run_one(conn, investigation, &params, &geo));
         }
     }
     // Most severe first, then by id: the order a responder reads them in.
@@ -366,15 +378,19 @@ fn scope_to_window(
             until = literal(until),
         )
     };
-    // The views (temporary copies, see store::open_read_only) read `events` and
-    // `credential_report` by name, so they see the window too. Credential reports count when
-    // they were taken within the window: the posture as of then.
+    // The views (temporary copies, see store::open_read_only) read `events`,
+    // `credential_report` and `posture_outputs` by name, so they see the window too. Credential
+    // reports and saved CLI outputs count when they were taken within the window: the posture
+    // as of then.
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ({EVENTS_VIEW_SELECT}) WHERE {};
          CREATE OR REPLACE TEMP VIEW credential_report AS
-             SELECT * FROM \"{quoted}\".main.credential_report WHERE {};",
+             SELECT * FROM \"{quoted}\".main.credential_report WHERE {};
+         CREATE OR REPLACE TEMP VIEW posture_outputs AS
+             SELECT * FROM \"{quoted}\".main.posture_outputs WHERE {};",
         in_window("event_time"),
         in_window("report_time"),
+        in_window("snapshot_time"),
     ))
     .context("cannot limit the case to the time window")?;
     Ok(())

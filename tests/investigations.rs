@@ -1,6 +1,7 @@
 //! Every built-in investigation against its own fixtures: `fires/` must make it report rows,
 //! `quiet/` (look-alikes) must not. Fixtures live in tests/fixtures/investigations/<id>/; an
-//! optional `expect.txt` beside them lists strings (event ids, user names) the findings must contain.
+//! optional `expect.txt` beside them lists strings (event ids, user names) the findings must contain,
+//! and an optional `args.txt` arguments for `run`, one a line (e.g. `--org-domain`, `acme.com`).
 
 mod common;
 
@@ -96,9 +97,12 @@ fn run_on(inputs: &Path, id: &str) -> Result<serde_json::Value, String> {
         ));
     }
     let findings = dir.path().join("findings.json");
+    let extra =
+        std::fs::read_to_string(inputs.parent().unwrap().join("args.txt")).unwrap_or_default();
     let run = rootlens()
         .args(["run", "--only", id, "--db"])
         .arg(&db)
+        .args(extra.lines().map(str::trim).filter(|l| !l.is_empty()))
         .arg("--findings")
         .arg(&findings)
         .output()

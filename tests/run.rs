@@ -58,12 +58,26 @@ fn fail_on_only_and_parameters() {
         serde_json::json!(["111122223333", "444455556666"])
     );
 
-    let (code, _, _) = findings(
+    let (code, quiet, _) = findings(
         dir.path(),
         &db,
         &["--fail-on", "critical", "--until", "2024-05-27"],
     );
-    assert_eq!(code, Some(0), "the quiet weeks have no critical finding");
+    // The quiet weeks have no critical incident finding; the 2024-05-01 posture snapshot
+    // already shows dev's root user without MFA, and --fail-on counts posture like any check.
+    let critical: Vec<&str> = quiet["investigations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical" && f["row_count"].as_u64() > Some(0))
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        critical,
+        ["posture-root-mfa"],
+        "the quiet weeks' critical findings"
+    );
+    assert_eq!(code, Some(1));
 
     let (code, all, _) = findings(dir.path(), &db, &["--only", "root"]);
     assert_eq!(code, Some(0));

@@ -137,6 +137,14 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
         "sigma.aws_cloudtrail_guardduty_detector_deleted_or_updated",
         "DeleteDetector",
     );
+    // The saved CLI outputs: the root key shows in the later account summary, and nothing
+    // would have told anyone that root signed in.
+    has("posture-root-access-keys", "111122223333");
+    has("posture-changes", "root access key appeared");
+    has(
+        "posture-root-signin-alarm",
+        "no metric filter with the CIS 4.3 pattern",
+    );
 
     let quiet = run_all(&db, &["--until", "2024-05-27"]);
     // An investigation that failed would look quiet too.
@@ -153,6 +161,13 @@ fn every_planted_step_is_reported_and_the_quiet_weeks_stay_quiet() {
         .unwrap()
         .iter()
         .filter(|f| f["row_count"].as_u64().unwrap() > 0)
+        // Posture is judged apart (a weak configuration is no sign of compromise); as of the
+        // 2024-05-01 snapshot it has no root key and nothing changed yet.
+        .filter(|f| {
+            f["category"] != "posture"
+                || f["id"] == "posture-root-access-keys"
+                || f["id"] == "posture-changes"
+        })
         .filter(|f| f["severity"] == "high" || f["severity"] == "critical")
         .map(|f| f["id"].as_str().unwrap().to_string())
         .collect();

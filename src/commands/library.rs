@@ -93,6 +93,7 @@ fn required_columns(source: DataSource) -> &'static [&'static [&'static str]] {
         DataSource::CloudTrail => &[&["account_id"], &["event_id", "event_ids"]],
         DataSource::Both => &[&["account_id"], &["event_id", "event_ids", "report_time"]],
         DataSource::CredentialReport => &[&["account_id"], &["report_time"], &["user"]],
+        DataSource::Posture => &[&["account_id"], &["status"], &["command"], &["evidence"]],
     }
 }
 

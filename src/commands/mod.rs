@@ -1,6 +1,7 @@
 //! One thin module per subcommand, named after it: arguments in (through `config`), library
 //! calls, what the user reads, and the outcome that decides the exit status.
 
+pub mod collect_commands;
 pub mod enrich;
 pub mod export;
 pub mod ingest;

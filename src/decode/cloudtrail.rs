@@ -254,6 +254,8 @@ pub enum DocumentKind {
     PublicKeys(Vec<u8>),
     /// Digest signatures saved from S3 metadata (see `decode::signatures`). Holds the text.
     DigestSignatures(Vec<u8>),
+    /// A saved AWS CLI output for the posture checks (`decode::posture`). Holds the text.
+    Posture(Vec<u8>),
     /// Valid JSON but not CloudTrail; the reason says what it was.
     NotCloudTrail(String),
 }
@@ -390,6 +392,10 @@ impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
                 true => DocumentKind::PublicKeys(first),
                 false => DocumentKind::DigestSignatures(first),
             });
+        }
+        if super::posture::is_posture_document(&keys) {
+            expect_end(stream)?;
+            return Ok(DocumentKind::Posture(first));
         }
         let lower = has("eventtime") || has("eventname") || has("eventid");
         if !(has("eventTime")

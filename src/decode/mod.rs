@@ -6,6 +6,7 @@ pub mod digest;
 pub mod json_stream;
 pub mod lowercase;
 pub mod ocsf;
+pub mod posture;
 pub mod pubkeys;
 pub mod signatures;
 pub mod sniff;

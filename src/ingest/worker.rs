@@ -14,7 +14,7 @@ use crate::decode::cloudtrail::{split_document, visit_record, DocumentKind};
 use crate::decode::json_stream::JsonStream;
 use crate::decode::sniff::{self, Content, PathHint};
 use crate::decode::DecodeError;
-use crate::decode::{credreport, digest, pubkeys, signatures};
+use crate::decode::{credreport, digest, posture, pubkeys, signatures};
 use crate::store::event_batch::{EventBatch, EventBatchBuilder};
 use crate::store::outcome::{
     DigestFile, FileOutcome, FileStatus, ReportTime, ReportTimeSource, SourceKind,
@@ -57,7 +57,7 @@ pub fn decode_file(
         Err(e) => return outcome.fail(DecodeError::new("the file", format!("cannot read: {e}"))),
     };
     outcome.sha256 = Some(sha256.clone());
-    if !registry.claim(&sha256) {
+    if !registry.claim(&posture::ingest_identity(&sha256, path)) {
         outcome.status = FileStatus::AlreadyIngested;
         return outcome;
     }
@@ -107,7 +107,8 @@ fn decode_content(
             decode_credential_report(outcome, input, path, metadata, settings)
         }
         Content::Json => {
-            let mut outcome = decode_cloudtrail(outcome, &mut input, path, source_id, tx);
+            let mut outcome =
+                decode_cloudtrail(outcome, &mut input, path, source_id, metadata, settings, tx);
             // Also for files that failed half-way: the digest's hash covers all the content.
             outcome.content_sha256 = hash.finish(&mut input).ok();
             outcome
@@ -193,8 +194,20 @@ fn decode_credential_report(
         Ok(report) => report,
         Err(e) => return outcome.fail(e),
     };
+    let time = time_taken(path, metadata, settings);
+    outcome.records_seen = report.rows.len() as u64;
+    if report.account_id.is_none() {
+        outcome.reason = Some("no ARN in the report names an account".into());
+    }
+    outcome.credential_report = Some((report, time));
+    outcome
+}
+
+/// When a credential report or a saved CLI output was taken: the time in its file name, else
+/// `--as-of`, else the file's modification time.
+fn time_taken(path: &Path, metadata: &std::fs::Metadata, settings: &WorkerSettings) -> ReportTime {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let time = if let Some(time) = credreport::report_time_from_file_name(name) {
+    if let Some(time) = credreport::report_time_from_file_name(name) {
         ReportTime {
             time,
             source: ReportTimeSource::FileName,
@@ -210,13 +223,49 @@ fn decode_credential_report(
             time: DateTime::<chrono::Utc>::from(modified).naive_utc(),
             source: ReportTimeSource::FileMtime,
         }
-    };
-    outcome.records_seen = report.rows.len() as u64;
-    if report.account_id.is_none() {
-        outcome.reason = Some("no ARN in the report names an account".into());
     }
-    outcome.credential_report = Some((report, time));
-    outcome
+}
+
+/// A saved AWS CLI output for the posture checks, kept whole with its account and time.
+fn decode_posture(
+    mut outcome: FileOutcome,
+    text: &[u8],
+    path: &Path,
+    metadata: &std::fs::Metadata,
+    settings: &WorkerSettings,
+) -> FileOutcome {
+    match posture::decode(text, path) {
+        Ok(posture::Decoded::NotPosture(reason)) => outcome.skip(reason),
+        Ok(posture::Decoded::Broken(command, error)) => {
+            outcome.kind = SourceKind::Posture(command);
+            outcome.fail(error)
+        }
+        Ok(posture::Decoded::Output(output)) => {
+            outcome.kind = SourceKind::Posture(output.command);
+            outcome.records_seen = output.items;
+            if output.account_id.is_none() {
+                outcome.reason = Some(
+                    "no account: the file name, its folders and the output name none \
+                     (name it as `rootlens collect-commands` does)"
+                        .into(),
+                );
+            }
+            let time = time_taken(path, metadata, settings);
+            outcome.posture = Some((*output, time));
+            outcome
+        }
+        Err(error) => {
+            if let Some(command) = posture_command_of(path) {
+                outcome.kind = SourceKind::Posture(command);
+            }
+            outcome.fail(error)
+        }
+    }
+}
+
+/// The command a file's name says it holds, so a wrong-shape output is recorded as that kind.
+fn posture_command_of(path: &Path) -> Option<posture::Command> {
+    posture::Command::from_file_name(path.file_name()?.to_str()?)
 }
 
 fn decode_cloudtrail(
@@ -224,6 +273,8 @@ fn decode_cloudtrail(
     input: &mut sniff::Input,
     path: &Path,
     source_id: i32,
+    metadata: &std::fs::Metadata,
+    settings: &WorkerSettings,
     tx: &Sender<FileMessage>,
 ) -> FileOutcome {
     let hint = sniff::path_hint(path);
@@ -251,7 +302,9 @@ fn decode_cloudtrail(
     let kind = match result {
         Ok(kind) => kind,
         Err(error) => {
-            outcome.kind = SourceKind::CloudTrail;
+            // A truncated saved CLI output is named as what its file name says it is.
+            outcome.kind =
+                posture_command_of(path).map_or(SourceKind::CloudTrail, SourceKind::Posture);
             return outcome.fail(error);
         }
     };
@@ -267,7 +320,7 @@ fn decode_cloudtrail(
         (DocumentKind::Digest(_), _) => SourceKind::CloudTrailDigest,
         (DocumentKind::PublicKeys(_), _) => SourceKind::CloudTrailPublicKeys,
         (DocumentKind::DigestSignatures(_), _) => SourceKind::DigestSignatures,
-        (DocumentKind::NotCloudTrail(_), _) => SourceKind::Json,
+        (DocumentKind::Posture(_), _) | (DocumentKind::NotCloudTrail(_), _) => SourceKind::Json,
     };
     match kind {
         DocumentKind::Digest(text) => decode_digest(outcome, &text, path),
@@ -280,6 +333,7 @@ fn decode_cloudtrail(
             Err(error) => outcome.fail(error),
         },
         DocumentKind::DigestSignatures(text) => decode_signatures(outcome, &text, path),
+        DocumentKind::Posture(text) => decode_posture(outcome, &text, path, metadata, settings),
         DocumentKind::NotCloudTrail(reason) => outcome.skip(reason),
         _ => finish_records(outcome, builder, loaded, tx),
     }

@@ -71,6 +71,8 @@ pub enum DataSource {
     CloudTrail,
     CredentialReport,
     Both,
+    /// Saved AWS CLI outputs (`posture_outputs`).
+    Posture,
 }
 
 impl DataSource {
@@ -79,6 +81,7 @@ impl DataSource {
             DataSource::CloudTrail => "cloudtrail",
             DataSource::CredentialReport => "credential_report",
             DataSource::Both => "both",
+            DataSource::Posture => "posture",
         }
     }
 }
@@ -300,8 +303,9 @@ fn parse_source(text: &str) -> Result<DataSource, String> {
         "cloudtrail" => Ok(DataSource::CloudTrail),
         "credential_report" => Ok(DataSource::CredentialReport),
         "both" => Ok(DataSource::Both),
+        "posture" => Ok(DataSource::Posture),
         other => Err(format!(
-            "source `{other}` is not one of cloudtrail, credential_report, both"
+            "source `{other}` is not one of cloudtrail, credential_report, both, posture"
         )),
     }
 }

@@ -28,6 +28,8 @@ pub struct ReportContext<'a> {
     pub investigations: Vec<Meta<'a>>,
     pub root_timeline: Table,
     pub credentials: Table,
+    /// Root-user posture from saved AWS CLI outputs, per account and check.
+    pub posture: Posture,
     /// The most active principals (`principal_summary`).
     pub principals: Table,
     /// Sessions whose lineage starts at the root user.
@@ -226,4 +228,36 @@ mod tests {
             ["x", "", "2"]
         );
     }
+}
+
+/// The root-user posture section: one row per account, one column per posture check.
+#[derive(Serialize)]
+pub struct Posture {
+    /// (id, title, CIS) of each posture check that ran.
+    pub checks: Vec<(String, String, String)>,
+    pub accounts: Vec<PostureAccount>,
+    /// Cells that fail, and accounts with at least one: counted apart from incident findings.
+    pub failures: usize,
+    pub failing_accounts: usize,
+    pub not_collected: usize,
+    /// The saved CLI outputs behind the section (`report_posture_inputs`).
+    pub inputs: Table,
+    /// The root-denying SCPs covering each member account (`report_posture_scp_coverage`).
+    pub scp_coverage: Table,
+}
+
+#[derive(Serialize)]
+pub struct PostureAccount {
+    pub account_id: String,
+    pub cells: Vec<PostureCell>,
+}
+
+#[derive(Serialize)]
+pub struct PostureCell {
+    /// pass | fail | not collected | not applicable
+    pub status: &'static str,
+    /// Where the evidence is: the check's finding, or the account's saved outputs.
+    pub link: String,
+    /// What failed or which command would answer it.
+    pub detail: String,
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::context::Integrity;
 
 use super::charts::{MapOrigin, RootEvent, SigninCount};
-use super::context::{cells, Table};
+use super::context::{cells, Posture, PostureAccount, PostureCell, Table};
 
 /// Longest original record shown inline (bytes of pretty JSON).
 const RAW_LIMIT: usize = 16 << 10;
@@ -354,6 +354,124 @@ fn pretty_record(raw: String) -> String {
         &pretty[..cut],
         RAW_LIMIT >> 10
     )
+}
+
+/// The posture matrix: every account of `posture_accounts` against every posture check that
+/// ran. A check's rows are its failures and its "not collected"; an account without a row
+/// passes, its evidence the saved outputs listed below the matrix.
+pub fn posture(conn: &Connection, run: &crate::runner::RunResult) -> Result<Posture> {
+    let checks: Vec<&crate::runner::Finding> = run
+        .investigations
+        .iter()
+        .filter(|f| f.category == "posture" && f.status == crate::runner::FindingStatus::Ok)
+        .collect();
+    // SCPs and centralised root access govern member accounts, not the management account.
+    let management: std::collections::BTreeSet<String> = {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT management_account_id FROM posture_org_accounts WHERE is_latest",
+        )?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        ids.collect::<Result<_, _>>()?
+    };
+    let mut accounts = Vec::new();
+    let mut stmt = conn.prepare("SELECT account_id FROM posture_accounts ORDER BY 1")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let (mut failures, mut failing_accounts, mut not_collected) = (0, 0, 0);
+    for id in ids {
+        let id = id?;
+        let cells: Vec<PostureCell> = checks
+            .iter()
+            .map(|check| match check.id.starts_with("posture-org-") && management.contains(&id) {
+                true => PostureCell {
+                    status: "not applicable",
+                    link: format!("#finding-{}", check.id),
+                    detail: "the management account (SCPs and centralised root access govern members)".into(),
+                },
+                false => posture_cell(check, &id),
+            })
+            .collect();
+        let failed = cells.iter().filter(|c| c.status == "fail").count();
+        failures += failed;
+        failing_accounts += usize::from(failed > 0);
+        not_collected += cells.iter().filter(|c| c.status == "not collected").count();
+        accounts.push(PostureAccount {
+            account_id: id,
+            cells,
+        });
+    }
+    Ok(Posture {
+        checks: checks
+            .iter()
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    c.title.clone(),
+                    c.cis.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        accounts,
+        failures,
+        failing_accounts,
+        not_collected,
+        inputs: table(conn, "report_posture_inputs", usize::MAX)?,
+        scp_coverage: table(conn, "report_posture_scp_coverage", usize::MAX)?,
+    })
+}
+
+/// One account's verdict on one check: fail when any of its rows fails, else not collected
+/// when a row says so, else pass.
+fn posture_cell(check: &crate::runner::Finding, account: &str) -> PostureCell {
+    let rows: Vec<&serde_json::Map<String, Value>> = check
+        .rows
+        .iter()
+        .filter(|r| r.get("account_id").and_then(Value::as_str) == Some(account))
+        .collect();
+    let with = |status: &str| {
+        rows.iter()
+            .filter(|r| r.get("status").and_then(Value::as_str) == Some(status))
+            .filter_map(|r| {
+                let key = if status == "fail" {
+                    "detail"
+                } else {
+                    "command"
+                };
+                let text = r.get(key).and_then(Value::as_str)?;
+                // A check with a row per control (CIS 4.x, 3.x) or change says which.
+                let what = r.get("cis_control").or_else(|| r.get("change"));
+                Some(match what.and_then(Value::as_str) {
+                    Some(control) if status == "fail" => format!("{control}: {text}"),
+                    _ => text.to_string(),
+                })
+            })
+            .fold(Vec::new(), |mut seen: Vec<String>, text| {
+                if !seen.contains(&text) {
+                    seen.push(text);
+                }
+                seen
+            })
+    };
+    let (failed, missing) = (with("fail"), with("not collected"));
+    let finding = format!("#finding-{}", check.id);
+    if !failed.is_empty() {
+        PostureCell {
+            status: "fail",
+            link: finding,
+            detail: failed.join("; "),
+        }
+    } else if !missing.is_empty() {
+        PostureCell {
+            status: "not collected",
+            link: finding,
+            detail: format!("needs {}", missing.join("; ")),
+        }
+    } else {
+        PostureCell {
+            status: "pass",
+            link: format!("#posture-inputs-{account}"),
+            detail: String::new(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,9 @@ const LOAD_ERROR_ROWS: usize = 500;
 /// Rows of the coverage investigations shown in the coverage section.
 const COVERAGE_ROWS: usize = ROWS_PER_FINDING * 4;
 
+/// The investigations of the posture section, kept out of the incident verdict.
+const POSTURE_CATEGORY: &str = "posture";
+
 /// Where the built-in templates are registered a second time, so that a user's template of the
 /// same name can extend the one it replaces.
 const BUILTIN_PREFIX: &str = "builtin/";
@@ -162,6 +165,7 @@ fn report_context<'a>(
         investigations: metas(|_| true),
         root_timeline: data::table(conn, "report_root_events", ROOT_TIMELINE_ROWS)?,
         credentials: data::table(conn, "report_credential_posture", CREDENTIAL_ROWS)?,
+        posture: data::posture(conn, run)?,
         principals: data::table(conn, "report_top_principals", PRINCIPAL_ROWS)?,
         root_sessions: data::table(conn, "report_root_derived_sessions", ROOT_SESSION_ROWS)?,
         coverage: finding_table(run, "coverage-volume"),
@@ -228,19 +232,26 @@ fn case_name(db: &Path) -> String {
     }
 }
 
+/// The incident verdict. Posture checks (category `posture`) are counted apart, in the
+/// posture section: a weak configuration is not a sign of compromise.
 fn verdict(run: &RunResult) -> Verdict {
+    let incident = |f: &&Finding| f.category != POSTURE_CATEGORY;
     let counts: Vec<(String, usize)> = Severity::ALL
         .iter()
         .map(|s| {
             (
                 s.as_str().to_string(),
-                run.at_or_above(*s).filter(|f| f.severity == *s).count(),
+                run.at_or_above(*s)
+                    .filter(incident)
+                    .filter(|f| f.severity == *s)
+                    .count(),
             )
         })
         .collect();
     let worst = run
         .investigations
         .iter()
+        .filter(incident)
         .filter(|f| f.row_count > 0)
         .map(|f| f.severity)
         .max();
@@ -324,7 +335,7 @@ mod tests {
     use super::*;
 
     /// The blocks a team can replace, as documented at the top of templates/report.html.
-    const BLOCKS: [&str; 11] = [
+    const BLOCKS: [&str; 12] = [
         "style",
         "header",
         "verdict",
@@ -332,6 +343,7 @@ mod tests {
         "findings",
         "activity",
         "credentials",
+        "posture",
         "identities",
         "coverage",
         "appendix",

@@ -14,13 +14,14 @@ use anyhow::{Context, Result};
 use duckdb::{AccessMode, Config, Connection};
 
 use crate::assets::{
-    EVENTS_VIEW_SELECT, LINEAGE_SQL, REPORT_VIEWS_SQL, SCHEMA_SQL, SUMMARY_SQL, VIEWS_SQL,
+    EVENTS_VIEW_SELECT, LINEAGE_SQL, POSTURE_SQL, REPORT_VIEWS_SQL, SCHEMA_SQL, SUMMARY_SQL,
+    VIEWS_SQL,
 };
 
 /// Every view of the case: `events` first, then the views built on it, then the report's.
 pub fn views_sql() -> String {
     format!(
-        "CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}\n{LINEAGE_SQL}\n{SUMMARY_SQL}\n{REPORT_VIEWS_SQL}"
+        "CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}\n{LINEAGE_SQL}\n{SUMMARY_SQL}\n{POSTURE_SQL}\n{REPORT_VIEWS_SQL}"
     )
 }
 

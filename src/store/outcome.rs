@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 
 use crate::decode::credreport::CredentialReport;
 use crate::decode::digest::Digest;
+use crate::decode::posture::{Command, PostureOutput};
 use crate::decode::pubkeys::PublicKey;
 use crate::decode::signatures::DigestSignature;
 use crate::decode::sniff::Compression;
@@ -64,6 +65,8 @@ pub enum SourceKind {
     CloudTrailPublicKeys,
     /// Digest signatures saved from S3 object metadata.
     DigestSignatures,
+    /// A saved AWS CLI output read by the posture checks.
+    Posture(Command),
 }
 
 impl SourceKind {
@@ -83,6 +86,7 @@ impl SourceKind {
             SourceKind::Parquet => "parquet",
             SourceKind::CloudTrailPublicKeys => "cloudtrail_public_keys",
             SourceKind::DigestSignatures => "digest_signatures",
+            SourceKind::Posture(command) => command.source_kind(),
         }
     }
 }
@@ -139,6 +143,8 @@ pub struct FileOutcome {
     pub content_sha256: Option<String>,
     pub public_keys: Vec<PublicKey>,
     pub digest_signatures: Vec<DigestSignature>,
+    /// A saved AWS CLI output and when it was taken.
+    pub posture: Option<(PostureOutput, ReportTime)>,
 }
 
 impl FileOutcome {
@@ -159,6 +165,7 @@ impl FileOutcome {
             content_sha256: None,
             public_keys: Vec::new(),
             digest_signatures: Vec::new(),
+            posture: None,
         }
     }
 

@@ -171,3 +171,17 @@ FROM events e JOIN ip_enrichment g ON g.source_ip = e.source_ip
 WHERE g.ip_class = 'public' AND g.latitude IS NOT NULL AND g.longitude IS NOT NULL
 GROUP BY ALL
 ORDER BY signins + api_calls DESC, e.source_ip;
+-- The saved AWS CLI outputs behind the report's root-user posture section, newest first per
+-- account and command.
+CREATE OR REPLACE VIEW report_posture_inputs AS
+SELECT account_id, command, region, subject, strftime(snapshot_time, '%Y-%m-%d %H:%M:%SZ') AS taken,
+       CASE WHEN is_latest THEN 'latest' ELSE 'earlier' END AS snapshot,
+       coalesce(error_code, CAST(items AS VARCHAR) || ' item' || CASE WHEN items = 1 THEN '' ELSE 's' END) AS answer,
+       path, sha256
+FROM posture_snapshots
+ORDER BY account_id, command, region, subject, snapshot_time DESC;
+
+-- Which root-denying SCP, through which target, covers each member account (the posture section).
+CREATE OR REPLACE VIEW report_posture_scp_coverage AS
+SELECT member_account_id AS account_id, management_account_id, covered_by
+FROM posture_root_scp_coverage ORDER BY member_account_id;

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS sources (
     kind             VARCHAR,     -- cloudtrail_records | cloudtrail_array | cloudtrail_ndjson |
                                   -- cloudtrail_lookup | cloudtrail_insight | cloudtrail_digest |
                                   -- credential_report | unknown
-                                  -- security_lake_ocsf | parquet | json
+                                  -- security_lake_ocsf | parquet | json |
+                                  -- posture_<command> (a saved AWS CLI output, e.g.
+                                  -- posture_iam_get_account_summary: see posture_outputs)
     compression      VARCHAR,     -- gzip | none
     status           VARCHAR,     -- loaded | partial | failed | skipped
     reason           VARCHAR,     -- why skipped or failed; NULL when loaded
@@ -270,4 +272,23 @@ CREATE TABLE IF NOT EXISTS credential_events (
     expiration_text      VARCHAR,   -- responseElements.credentials.expiration as written
     target_principal     VARCHAR,   -- requestParameters.targetPrincipal (AssumeRoot)
     assumed_root         BOOLEAN
+);
+
+-- Saved AWS CLI outputs for the root-user posture checks (`rootlens collect-commands` prints the
+-- commands), one row per file, the output kept whole. The posture_* views (rootlens schema)
+-- read it command by command; queries/posture/ checks them per account.
+CREATE TABLE IF NOT EXISTS posture_outputs (
+    source_id            INTEGER,
+    command              VARCHAR,   -- as typed: 'iam get-account-summary', 'cloudtrail describe-trails', ...
+    account_id           VARCHAR,   -- the account the command ran in (NULL: nothing named it)
+    account_source       VARCHAR,   -- file_name | folder | document (an ARN in the output)
+    region               VARCHAR,   -- from the file name ('global' for IAM, Organizations, Account)
+    subject              VARCHAR,   -- what a per-item command ran for: rule, policy id, trail,
+                                    -- topic ARN, child id, contact type (from the file name)
+    snapshot_time        TIMESTAMP, -- when the output was taken
+    snapshot_time_source VARCHAR,   -- file_name | as_of | file_mtime
+    error_code           VARCHAR,   -- a saved CLI error (NoSuchEntity: no password policy,
+                                    -- ResourceNotFoundException: no alternate contact); else NULL
+    items                BIGINT,    -- entries in the output's list (1 for a single object)
+    document             JSON       -- the output as saved
 );

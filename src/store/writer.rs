@@ -15,6 +15,7 @@ use duckdb::{params, Appender, Connection};
 use super::event_batch::{self, event_key, EventBatch, EventKey};
 use super::outcome::{DigestFile, FileOutcome, FileStatus, ReportTime};
 use crate::decode::credreport::{Cell, CredentialReport, CredentialRow};
+use crate::decode::posture::{ingest_identity, PostureOutput};
 
 /// Commit at least this often (besides every `commit_every` events). Larger transactions
 /// load faster; smaller ones lose less work to an interruption.
@@ -30,7 +31,8 @@ pub struct FileCounts {
 /// Everything already in a case that an ingest run must not add again.
 pub struct Existing {
     pub event_keys: HashSet<EventKey>,
-    /// SHA-256 of files recorded with any status but `failed` (failed files are retried).
+    /// Identities (`posture::ingest_identity`: the SHA-256, with the name for posture outputs)
+    /// of files recorded with any status but `failed` (failed files are retried).
     pub file_hashes: HashSet<String>,
     /// SHA-256 of files whose last attempt failed: a new attempt replaces that record.
     pub failed_hashes: HashSet<String>,
@@ -56,15 +58,16 @@ pub fn load_existing(conn: &Connection) -> Result<Existing> {
         ));
     }
     let (mut file_hashes, mut failed_hashes) = (HashSet::new(), HashSet::new());
-    let mut stmt =
-        conn.prepare("SELECT sha256, status = 'failed' FROM sources WHERE sha256 IS NOT NULL")?;
+    let mut stmt = conn
+        .prepare("SELECT sha256, status = 'failed', path FROM sources WHERE sha256 IS NOT NULL")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        let (sha256, failed): (String, bool) = (row.get(0)?, row.get(1)?);
+        let (sha256, failed, path): (String, bool, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?);
         if failed {
             failed_hashes.insert(sha256);
         } else {
-            file_hashes.insert(sha256);
+            file_hashes.insert(ingest_identity(&sha256, std::path::Path::new(&path)));
         }
     }
     let mut stmt = conn
@@ -212,6 +215,9 @@ impl<'conn> CaseWriter<'conn> {
         }
         if let Some(digest) = &outcome.digest {
             self.insert_digest(source_id, digest)?;
+        }
+        if let Some((output, time)) = &outcome.posture {
+            counts.added = self.insert_posture_output(source_id, output, time)?;
         }
         super::evidence::insert_keys_and_signatures(self.conn, Some(source_id), outcome)?;
         self.append_errors(source_id, outcome)?;
@@ -395,6 +401,33 @@ impl<'conn> CaseWriter<'conn> {
         }
         appender.flush()?;
         Ok(report.rows.len() as u64)
+    }
+
+    fn insert_posture_output(
+        &self,
+        source_id: i32,
+        output: &PostureOutput,
+        time: &ReportTime,
+    ) -> Result<u64> {
+        self.conn
+            .execute(
+                "INSERT INTO posture_outputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    source_id,
+                    output.command.cli(),
+                    output.account_id,
+                    output.account_source,
+                    output.region,
+                    output.subject,
+                    timestamp(Some(time.time)),
+                    time.source.as_str(),
+                    output.error_code,
+                    output.items as i64,
+                    output.document,
+                ],
+            )
+            .context("cannot record a saved CLI output")?;
+        Ok(1)
     }
 
     fn insert_digest(&mut self, source_id: i32, file: &DigestFile) -> Result<()> {
