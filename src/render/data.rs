@@ -204,6 +204,25 @@ pub fn activity_heatmap(conn: &Connection) -> Result<[[u64; 24]; 7]> {
     Ok(heat)
 }
 
+/// SHA-256 over one `<sha256>  <path>` line per input file (as `sha256sum` prints them), in
+/// path order: every input of the case in one value, checkable with standard tools.
+pub fn inputs_sha256(conn: &Connection) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let read = || -> Result<String> {
+        let mut stmt = conn.prepare(
+            "SELECT coalesce(sha256, ''), path FROM sources ORDER BY path, source_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut hasher = Sha256::new();
+        while let Some(row) = rows.next()? {
+            let (sha, path): (String, String) = (row.get(0)?, row.get(1)?);
+            hasher.update(format!("{sha}  {path}\n").as_bytes());
+        }
+        Ok(format!("{:x}", hasher.finalize()))
+    };
+    read().context("cannot read the input files of the case")
+}
+
 /// The original records of the rows that name an event, pretty-printed, keyed by
 /// (event id, account).
 pub fn originals(
@@ -274,7 +293,7 @@ pub fn session_origins<'r>(
 }
 
 /// A record as pretty JSON, cut at RAW_LIMIT.
-fn pretty_record(raw: String) -> String {
+pub(super) fn pretty_record(raw: String) -> String {
     let pretty = serde_json::from_str::<Value>(&raw)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
