@@ -10,9 +10,9 @@ use duckdb::Connection;
 use crate::enrich::{self, geo::GeoDatabases, EnrichSummary};
 use crate::ingest::{self, IngestOptions, IngestSummary};
 use crate::library::Library;
+use crate::render::Layout;
 use crate::runner::{self, RunOptions, RunResult};
 use crate::verify::{self, VerifySummary};
-use crate::render::Layout;
 use crate::{render, store};
 
 /// Which geo databases to use.

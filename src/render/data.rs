@@ -209,9 +209,8 @@ pub fn activity_heatmap(conn: &Connection) -> Result<[[u64; 24]; 7]> {
 pub fn inputs_sha256(conn: &Connection) -> Result<String> {
     use sha2::{Digest, Sha256};
     let read = || -> Result<String> {
-        let mut stmt = conn.prepare(
-            "SELECT coalesce(sha256, ''), path FROM sources ORDER BY path, source_id",
-        )?;
+        let mut stmt = conn
+            .prepare("SELECT coalesce(sha256, ''), path FROM sources ORDER BY path, source_id")?;
         let mut rows = stmt.query([])?;
         let mut hasher = Sha256::new();
         while let Some(row) = rows.next()? {

@@ -433,7 +433,13 @@ mod tests {
         let tera = templates(Some(dir.path())).unwrap();
         let mut names: Vec<&str> = tera.get_template_names().collect();
         names.sort();
-        let builtin = ["_macros.html", "_story.html", "_style.html", "_verdict.html", "brief.html"];
+        let builtin = [
+            "_macros.html",
+            "_story.html",
+            "_style.html",
+            "_verdict.html",
+            "brief.html",
+        ];
         let mut expected: Vec<String> = builtin
             .iter()
             .flat_map(|n| [n.to_string(), format!("builtin/{n}")])

@@ -31,7 +31,14 @@ const DETAIL_COLUMNS: [&str; 8] = [
 /// Finding columns, in order of preference, that date a row citing no event.
 const TIME_COLUMNS: [&str; 4] = ["event_time", "last_used", "first_seen", "report_time"];
 /// Finding columns that describe a row citing no event.
-const ROW_COLUMNS: [&str; 6] = ["user", "credential", "key", "last_used", "service", "region"];
+const ROW_COLUMNS: [&str; 6] = [
+    "user",
+    "credential",
+    "key",
+    "last_used",
+    "service",
+    "region",
+];
 
 #[derive(Serialize, Default)]
 pub struct Story {
@@ -309,7 +316,10 @@ impl CitedEvent {
             .as_deref()
             .map(|ip| format!(" from {ip}"))
             .unwrap_or_default();
-        let name = self.name.clone().unwrap_or_else(|| "an unnamed call".into());
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| "an unnamed call".into());
         let mut text = if name == "ConsoleLogin" {
             match self.login_result.as_deref() {
                 Some("Success") => {
@@ -515,7 +525,13 @@ mod tests {
     #[test]
     fn a_long_story_keeps_its_first_lines() {
         let steps = (0..STORY_LINES + 10)
-            .map(|i| step("root", &format!("2024-01-01 00:{:02}:{:02}", i / 60, i % 60), &i.to_string()))
+            .map(|i| {
+                step(
+                    "root",
+                    &format!("2024-01-01 00:{:02}:{:02}", i / 60, i % 60),
+                    &i.to_string(),
+                )
+            })
             .collect();
         let story = assemble(steps, 1);
         assert_eq!(story.total_lines, STORY_LINES + 10);
@@ -525,11 +541,17 @@ mod tests {
 
     #[test]
     fn times_are_normalised() {
-        assert_eq!(normalise_time("2024-05-27T21:11:38Z"), "2024-05-27 21:11:38");
+        assert_eq!(
+            normalise_time("2024-05-27T21:11:38Z"),
+            "2024-05-27 21:11:38"
+        );
         assert_eq!(
             normalise_time("2024-05-27 21:11:38+00:00"),
             "2024-05-27 21:11:38"
         );
-        assert_eq!(normalise_time("2024-05-27 21:11:38.250"), "2024-05-27 21:11:38");
+        assert_eq!(
+            normalise_time("2024-05-27 21:11:38.250"),
+            "2024-05-27 21:11:38"
+        );
     }
 }
