@@ -1,7 +1,7 @@
 //! Reading the case for the report. What each chart and table holds is decided by a
 //! `report_*` view (src/store/report_views.sql); here rows are only selected and mapped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Context as _, Result};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -255,14 +255,34 @@ fn quoted_event_ids<'r>(
         .collect()
 }
 
-/// Where the session behind each cited event came from, by (event id, account), for events
-/// signed with a temporary key whose chain `session_lineage` follows back: one query for the
-/// whole report, since the lineage is resolved over every key.
-pub fn session_origins<'r>(
+/// Where the session that signed an event came from (`session_lineage`).
+pub struct Origin {
+    /// console-sign-in, long-term-key, external identity, …
+    pub kind: String,
+    /// The identity at the start of the chain (ARN, name, or the key it could not resolve).
+    pub who: String,
+    /// Issuing steps between the event's key and the origin.
+    pub depth: i32,
+}
+
+impl Origin {
+    /// `console-sign-in arn:aws:iam::111122223333:root (1 hop)`.
+    pub fn describe(&self) -> String {
+        let hops = if self.depth == 1 { "hop" } else { "hops" };
+        format!("{} {} ({} {hops})", self.kind, self.who, self.depth)
+    }
+}
+
+/// Where the session behind each event came from, by (event id, account), for events signed
+/// with a temporary key whose chain `session_lineage` follows back: one query for the whole
+/// report (the evidence rows and the story), since the lineage is resolved over every key.
+pub fn session_origins<'i>(
     conn: &Connection,
-    rows: impl Iterator<Item = &'r serde_json::Map<String, Value>>,
-) -> Result<BTreeMap<(String, String), String>> {
-    let ids = quoted_event_ids(rows);
+    event_ids: impl Iterator<Item = &'i str>,
+) -> Result<BTreeMap<(String, String), Origin>> {
+    let ids: BTreeSet<String> = event_ids
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect();
     let mut found = BTreeMap::new();
     if ids.is_empty() {
         return Ok(found);
@@ -274,19 +294,17 @@ pub fn session_origins<'r>(
          JOIN session_lineage l
            ON l.access_key_id = e.access_key_id AND l.account_id = e.user_account_id
          WHERE e.event_id IN ({}) AND l.depth > 0",
-        ids.join(", ")
+        ids.into_iter().collect::<Vec<_>>().join(", ")
     ))?;
     let mut result = stmt.query([])?;
     while let Some(row) = result.next()? {
-        let (id, account, kind, who, depth): (String, String, String, String, i32) = (
-            row.get(0)?,
-            row.get(1)?,
-            row.get(2)?,
-            row.get(3)?,
-            row.get(4)?,
-        );
-        let hops = if depth == 1 { "hop" } else { "hops" };
-        found.insert((id, account), format!("{kind} {who} ({depth} {hops})"));
+        let (id, account): (String, String) = (row.get(0)?, row.get(1)?);
+        let origin = Origin {
+            kind: row.get(2)?,
+            who: row.get(3)?,
+            depth: row.get(4)?,
+        };
+        found.insert((id, account), origin);
     }
     Ok(found)
 }

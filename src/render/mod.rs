@@ -160,9 +160,16 @@ fn report_context<'a>(
             .map(Meta::from)
             .collect()
     };
+    // One lineage query for every event the report cites: the evidence rows and the story.
+    let shown_events = run
+        .investigations
+        .iter()
+        .flat_map(|f| shown_rows(f).iter())
+        .filter_map(|row| row.get("event_id").and_then(Value::as_str));
+    let story_events = story::cited_events(run);
     let origins = data::session_origins(
         conn,
-        run.investigations.iter().flat_map(|f| shown_rows(f).iter()),
+        shown_events.chain(story_events.iter().map(String::as_str)),
     )?;
     let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(ReportContext {
@@ -172,7 +179,7 @@ fn report_context<'a>(
         case: &run.case,
         window: &run.window,
         verdict: verdict(run),
-        story: story::story(conn, run)?,
+        story: story::story(conn, run, &origins)?,
         integrity: data::integrity(conn)?,
         public_keys: data::table(conn, "report_public_keys", usize::MAX)?,
         findings: run
@@ -320,7 +327,7 @@ fn shown_rows(finding: &Finding) -> &[serde_json::Map<String, Value>] {
 fn finding_view<'a>(
     conn: &Connection,
     finding: &'a Finding,
-    origins: &std::collections::BTreeMap<(String, String), String>,
+    origins: &std::collections::BTreeMap<(String, String), data::Origin>,
 ) -> Result<FindingView<'a>> {
     let shown_rows = shown_rows(finding);
     let raws = data::originals(conn, shown_rows)?;
@@ -334,7 +341,9 @@ fn finding_view<'a>(
         .map(|row| Evidence {
             cells: context::cells(&finding.columns, row),
             raw: key(row).and_then(|k| raws.get(&k)).cloned(),
-            origin: key(row).and_then(|k| origins.get(&k)).cloned(),
+            origin: key(row)
+                .and_then(|k| origins.get(&k))
+                .map(data::Origin::describe),
         })
         .collect();
     Ok(FindingView {

@@ -10,6 +10,7 @@ use duckdb::Connection;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::data::Origin;
 use crate::library::Severity;
 use crate::runner::{Finding, RunResult};
 
@@ -107,8 +108,16 @@ struct Step {
     record: Option<Record>,
 }
 
-/// The story of `run` over the case.
-pub fn story(conn: &Connection, run: &RunResult) -> Result<Story> {
+/// What the high and critical findings cite: events (in the order first cited, at most
+/// CITED_EVENTS) and the steps of rows that cite no event.
+struct Citations {
+    sources: usize,
+    cited: BTreeMap<String, Citation>,
+    order: Vec<String>,
+    row_steps: Vec<Step>,
+}
+
+fn citations(run: &RunResult) -> Citations {
     let sources: Vec<&Finding> = run
         .investigations
         .iter()
@@ -116,7 +125,7 @@ pub fn story(conn: &Connection, run: &RunResult) -> Result<Story> {
         .collect();
     let mut cited: BTreeMap<String, Citation> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    let mut steps = Vec::new();
+    let mut row_steps = Vec::new();
     for finding in &sources {
         let reference = FindingRef {
             id: finding.id.clone(),
@@ -125,9 +134,7 @@ pub fn story(conn: &Connection, run: &RunResult) -> Result<Story> {
         for row in &finding.rows {
             let ids = event_ids(row);
             if ids.is_empty() {
-                if let Some(step) = row_step(finding, &reference, row) {
-                    steps.push(step);
-                }
+                row_steps.extend(row_step(finding, &reference, row));
                 continue;
             }
             for id in ids {
@@ -149,9 +156,34 @@ pub fn story(conn: &Connection, run: &RunResult) -> Result<Story> {
             }
         }
     }
-    steps.extend(event_steps(conn, &order, &cited)?);
-    steps.sort_by(|a, b| (&a.time, &a.text).cmp(&(&b.time, &b.text)));
-    Ok(assemble(steps, sources.len()))
+    Citations {
+        sources: sources.len(),
+        cited,
+        order,
+        row_steps,
+    }
+}
+
+/// The ids of the events the story tells (for the one session-lineage query of the report).
+pub fn cited_events(run: &RunResult) -> Vec<String> {
+    citations(run).order
+}
+
+/// The story of `run` over the case; `origins` are the sessions' origins of the cited events.
+pub fn story(
+    conn: &Connection,
+    run: &RunResult,
+    origins: &BTreeMap<(String, String), Origin>,
+) -> Result<Story> {
+    let Citations {
+        sources,
+        cited,
+        order,
+        mut row_steps,
+    } = citations(run);
+    row_steps.extend(event_steps(conn, &order, &cited, origins)?);
+    row_steps.sort_by(|a, b| (&a.time, &a.text).cmp(&(&b.time, &b.text)));
+    Ok(assemble(row_steps, sources))
 }
 
 /// The event ids a row cites: its `event_id`, or the list in `event_ids`.
@@ -210,6 +242,7 @@ fn event_steps(
     conn: &Connection,
     ids: &[String],
     cited: &BTreeMap<String, Citation>,
+    origins: &BTreeMap<(String, String), Origin>,
 ) -> Result<Vec<Step>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -224,14 +257,9 @@ fn event_steps(
                 strftime(e.event_time, '%Y-%m-%d %H:%M:%S'), e.event_source, e.event_name,
                 e.aws_region, e.source_ip, e.user_type, coalesce(e.user_arn, e.principal_id),
                 e.user_name, e.access_key_id, e.invoked_by, e.console_login_result, e.mfa_used,
-                e.error_code, e.error_message,
-                CASE WHEN l.depth > 0
-                     THEN coalesce(l.origin_arn, l.origin_name, l.unresolved_key) END,
-                l.origin_kind, e.raw::VARCHAR
-         FROM (SELECT * FROM events WHERE event_row IN
-                 (SELECT event_row FROM events WHERE event_id IN ({list}))) AS e
-         LEFT JOIN session_lineage l
-           ON l.access_key_id = e.access_key_id AND l.account_id = e.user_account_id
+                e.error_code, e.error_message, e.raw::VARCHAR
+         FROM events e
+         WHERE e.event_row IN (SELECT event_row FROM events WHERE event_id IN ({list}))
          ORDER BY e.event_time, e.event_id"
     );
     let read = || -> Result<Vec<Step>> {
@@ -256,14 +284,13 @@ fn event_steps(
                 mfa_used: row.get(13)?,
                 error_code: row.get(14)?,
                 error_message: row.get(15)?,
-                origin: row.get(16)?,
-                origin_kind: row.get(17)?,
             };
-            let raw: String = row.get(18)?;
+            let raw: String = row.get(16)?;
             let Some(citation) = cited.get(&event.event_id) else {
                 continue;
             };
-            steps.push(event.step(citation, raw));
+            let origin = origins.get(&(event.event_id.clone(), event.account_id.clone()));
+            steps.push(event.step(citation, origin, raw));
         }
         Ok(steps)
     };
@@ -287,8 +314,6 @@ struct CitedEvent {
     mfa_used: Option<String>,
     error_code: Option<String>,
     error_message: Option<String>,
-    origin: Option<String>,
-    origin_kind: Option<String>,
 }
 
 impl CitedEvent {
@@ -309,7 +334,7 @@ impl CitedEvent {
         }
     }
 
-    fn step(self, citation: &Citation, raw: String) -> Step {
+    fn step(self, citation: &Citation, origin: Option<&Origin>, raw: String) -> Step {
         let who = self.who();
         let from = self
             .source_ip
@@ -370,9 +395,10 @@ impl CitedEvent {
                 .collect();
             text.push_str(&format!(" ({})", details.join(", ")));
         }
-        let actor = match (&self.origin, &self.origin_kind) {
-            (Some(origin), _) => origin.clone(),
-            _ => self
+        // A temporary key's steps belong to the identity its session lineage starts at.
+        let actor = match origin {
+            Some(origin) => origin.who.clone(),
+            None => self
                 .arn
                 .clone()
                 .or(self.invoked_by.clone())
