@@ -221,6 +221,11 @@ pub struct ReportArgs {
     #[arg(long, default_value = "report.html")]
     pub out: PathBuf,
 
+    /// Write the brief layout (verdict, attack story, key findings, integrity, scope, the
+    /// appendix as hashes: a few printed pages) instead of the full report
+    #[arg(long)]
+    pub brief: bool,
+
     /// Also print it to this PDF (needs a local Chromium or Chrome)
     #[arg(long, value_name = "FILE")]
     pub pdf: Option<PathBuf>,
@@ -240,7 +245,8 @@ pub struct InvestigateArgs {
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 
-    /// The case folder to create or extend: case.duckdb, findings.json and report.html go there
+    /// The case folder to create or extend: case.duckdb, findings.json, report.html and
+    /// brief.html go there
     #[arg(long)]
     pub out: PathBuf,
 
@@ -262,7 +268,8 @@ pub struct InvestigateArgs {
     #[command(flatten)]
     pub selection: RunSelection,
 
-    /// Also print the report to report.pdf (needs a local Chromium or Chrome)
+    /// Also print report.html and brief.html to report.pdf and brief.pdf (needs a local
+    /// Chromium or Chrome)
     #[arg(long)]
     pub pdf: bool,
 

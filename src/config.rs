@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use crate::cli::{GeoArgs, IngestTuning, IntegrityArgs, RunSelection, SeverityArg, TemplatesArg};
 use crate::ingest::{self, IngestOptions};
 use crate::library::Severity;
-use crate::pipeline::{GeoOptions, ReportOptions};
+use crate::pipeline::{Document, GeoOptions, ReportOptions};
 use crate::runner::RunOptions;
 
 /// How to ingest `inputs` into the case at `db`.
@@ -81,14 +81,12 @@ pub fn geo_options(geo: &GeoArgs) -> GeoOptions {
 
 /// Where a report and its companions go.
 pub fn report_options(
-    html: PathBuf,
-    pdf: Option<PathBuf>,
+    documents: Vec<Document>,
     findings: Option<PathBuf>,
     templates: &TemplatesArg,
 ) -> ReportOptions {
     ReportOptions {
-        html,
-        pdf,
+        documents,
         findings,
         templates: templates.templates.clone(),
     }

@@ -10,6 +10,7 @@ use duckdb::Connection;
 use crate::enrich::{self, geo::GeoDatabases, EnrichSummary};
 use crate::ingest::{self, IngestOptions, IngestSummary};
 use crate::library::Library;
+use crate::render::Layout;
 use crate::runner::{self, RunOptions, RunResult};
 use crate::verify::{self, VerifySummary};
 use crate::{render, store};
@@ -24,11 +25,18 @@ pub struct GeoOptions {
 
 /// Where a report and its companions go.
 pub struct ReportOptions {
-    pub html: PathBuf,
-    pub pdf: Option<PathBuf>,
+    /// The HTML files to write, each in its layout (and printed to PDF when asked).
+    pub documents: Vec<Document>,
     pub findings: Option<PathBuf>,
     /// A folder of templates layered over the built-in ones.
     pub templates: Option<PathBuf>,
+}
+
+/// One layout of the report, written to `html` and printed to `pdf` when set.
+pub struct Document {
+    pub layout: Layout,
+    pub html: PathBuf,
+    pub pdf: Option<PathBuf>,
 }
 
 /// What enriching a case did, and with which databases (one line, for people).
@@ -102,11 +110,17 @@ pub fn run_and_report(
         result.write_json(path)?;
     }
     let tera = render::templates(report.templates.as_deref())?;
-    let html = render::render(&conn, db, &result, &tera)?;
-    std::fs::write(&report.html, html)
-        .with_context(|| format!("cannot write {}", report.html.display()))?;
-    if let Some(pdf) = &report.pdf {
-        render::pdf::print(&report.html, pdf)?;
+    let context = render::context(&conn, db, &result)?;
+    // Every HTML file first: a missing browser then leaves all of them written.
+    for document in &report.documents {
+        let html = render::render(&tera, &context, document.layout)?;
+        std::fs::write(&document.html, html)
+            .with_context(|| format!("cannot write {}", document.html.display()))?;
+    }
+    for document in &report.documents {
+        if let Some(pdf) = &document.pdf {
+            render::pdf::print(&document.html, pdf)?;
+        }
     }
     Ok(result)
 }

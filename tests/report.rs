@@ -182,6 +182,7 @@ fn hostile_export(dir: &Path) -> PathBuf {
     login["eventSource"] = json!("signin.amazonaws.com");
     login["eventType"] = json!("AwsConsoleSignIn");
     login["userAgent"] = json!("\"><img src=x onerror=alert(1)>");
+    login["sourceIPAddress"] = json!("<svg onload=alert(4)>");
     login["responseElements"] = json!({"ConsoleLogin": "Success"});
     login["additionalEventData"] = json!({"MFAUsed": "No"});
     let mut key = event("h-2", PROD, "CreateAccessKey", "2024-05-27T21:14:05Z");
@@ -214,8 +215,26 @@ fn hostile_strings_are_escaped_and_stay_inert_in_a_browser() {
     ] {
         assert!(html.contains(escaped), "{escaped} is not shown escaped");
     }
-    for raw in ["<img src=x", "<script>alert", "</td></tr><script>"] {
+    for raw in [
+        "<img src=x",
+        "<script>alert",
+        "</td></tr><script>",
+        "<svg onload",
+    ] {
         assert!(!html.contains(raw), "{raw} reached the HTML unescaped");
+    }
+    // The story tells the hostile steps (a root sign-in from a "source IP", a key for a
+    // "user"), escaped like everywhere else, in both layouts.
+    for page in ["report.html", "brief.html"] {
+        let text = std::fs::read_to_string(out.join(page)).unwrap();
+        let story = section(&text, "story");
+        for escaped in [
+            "root signed in to the console from &lt;svg onload=alert(4)&gt; without MFA",
+            "target_user &lt;script&gt;alert(2)&lt;&#x2F;script&gt;",
+        ] {
+            assert!(story.contains(escaped), "{page}: the story lacks {escaped}");
+        }
+        assert!(!text.contains("<svg onload") && !text.contains("<script>alert"));
     }
 
     let Some(browser) = browser("hostile_strings_are_escaped_and_stay_inert_in_a_browser") else {
@@ -247,7 +266,32 @@ fn hostile_strings_are_escaped_and_stay_inert_in_a_browser() {
         0,
         "an injected image element exists"
     );
+    assert!(
+        !dom.contains("<svg onload"),
+        "an injected svg element exists"
+    );
     assert_no_console_errors(&log);
+    let (brief, log) = dump_dom(&browser, &out.join("brief.html"));
+    assert!(
+        brief.contains("onload=alert(4)"),
+        "the brief lacks the step"
+    );
+    assert_eq!(
+        brief.matches("<script").count(),
+        0,
+        "the brief has no script"
+    );
+    assert!(!brief.contains("<svg onload") && !brief.contains("<img"));
+    assert_no_console_errors(&log);
+}
+
+/// The `<section id="{id}">` of a page.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
 }
 
 /// Chromium logs every console message (script errors, CSP violations from blocked requests,
@@ -327,10 +371,15 @@ fn the_pdf_has_every_section() {
     let (out, stdout) = investigate(dir.path(), &["--quiet", "--pdf"]);
     let pdf = out.join("report.pdf");
     assert!(stdout.contains("report.pdf"), "{stdout}");
-    let text = Command::new(pdftotext).arg(&pdf).arg("-").output().unwrap();
+    let text = Command::new(&pdftotext)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     for heading in [
         "Verdict and scope",
+        "Attack story",
         "Root user timeline",
         "Findings by severity",
         "Activity",
@@ -345,6 +394,42 @@ fn the_pdf_has_every_section() {
         text.contains("page 1 of"),
         "no page numbers in the PDF footer"
     );
+
+    // The brief: at most four A4 pages, with its sections and the story's first step.
+    let Some(pdfinfo) = tool(test, "pdfinfo") else {
+        return;
+    };
+    let brief = out.join("brief.pdf");
+    assert!(stdout.contains("brief.pdf"), "{stdout}");
+    let info = Command::new(pdfinfo).arg(&brief).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no page count in {info}"));
+    assert!(
+        (1..=4).contains(&pages),
+        "the brief prints to {pages} pages"
+    );
+    assert!(info.contains("(A4)"), "not A4: {info}");
+    let text = Command::new(&pdftotext)
+        .arg(&brief)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for heading in [
+        "AWS incident brief",
+        "Verdict and scope",
+        "EVIDENCE INTEGRITY: INTACT",
+        "Attack story",
+        "Key findings",
+        "Evidence, by hash",
+        "root signed in to the console from 45.133.172.19 without MFA",
+    ] {
+        assert!(text.contains(heading), "the brief PDF lacks {heading}");
+    }
 }
 
 /// `rootlens report` of the case in `out` with a team's templates folder; the HTML it wrote.
@@ -420,7 +505,7 @@ fn a_team_template_replaces_one_block_and_keeps_the_rest() {
     // The replaced block.
     assert!(text.contains("<h2>Team findings</h2>"), "{text}");
     assert!(text.contains("<p class=\"team\">Root console sign-in without MFA ("));
-    assert!(!text.contains("Findings by severity"));
+    assert!(!text.contains("<h2>Findings by severity</h2>"));
     // The block extended with super(): the built-in appendix, then the addition, escaped.
     assert!(text.contains("Evidence appendix"));
     assert!(text.contains("Reviewed by the &lt;b&gt;on-call&lt;&#x2F;b&gt; team."));
@@ -636,5 +721,252 @@ fn evidence_rows_name_the_session_their_event_came_from() {
     );
     assert!(origins > 0 && derived.parse::<usize>().unwrap() > 0);
     // The principals table sorts on screen.
-    assert!(html.contains("<table class=\"sortable\">"));
+    let identities = section(&html, "identities");
+    assert!(
+        identities.contains("<table class=\"kv sortable\">")
+            || identities.contains("<table class=\" sortable\">"),
+        "the principals table is not sortable"
+    );
+}
+
+/// The planted incident of the sample (sample-data/README.md, ground truth): its steps in time
+/// order, by event id: the six failed root sign-ins, the sign-in without MFA, the root key,
+/// the recon, the backdoor, GuardDuty deleted, logging stopped.
+const PLANTED_STEPS: [&str; 17] = [
+    "36db10bb-c91e-4c8f-aa4e-4a9808604afa",
+    "12234602-081b-485b-83e8-8f5a3a3c04a4",
+    "137f50ed-1af2-434b-bf72-ffc81d582a49",
+    "076200ee-a8f8-493e-baa5-02fb53efa991",
+    "69a799eb-82ac-4181-a96f-9bf8e57e4c64",
+    "3d5e7075-a73c-4d50-adda-d5b3a3bc0ab9",
+    "8c0123ad-3941-42e7-9d38-d1ae7e0ca739",
+    "6656fc13-4ed9-40ff-9da5-fbf4c8165ff8",
+    "6d48d7ce-df14-4095-9b5b-7550d16ccfbb",
+    "57003d66-eea6-4b32-971f-512c8ce0e209",
+    "30751f4c-84f8-4547-84f3-a522dfed8e20",
+    "5590c600-0dd9-4ee3-b2f1-9410edbd7833",
+    "72859e8a-4b5e-4500-b4f2-76b28c4c867d",
+    "57a9dbee-5cf3-467f-9b5d-5c5885d31072",
+    "eed56dc7-8e8a-42ca-b454-d977753f2567",
+    "c1d92d72-5057-477c-a901-5c3da784aaa8",
+    "a6206bcb-de41-44d2-9b51-fec9e3a741bc",
+];
+/// e2, StopLogging: the last planted step.
+const LAST_PLANTED_STEP: &str = "00fcec26-2714-474b-a085-2202a94728c9";
+
+#[test]
+fn the_attack_story_lists_the_planted_steps_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, stdout) = investigate(dir.path(), &["--quiet"]);
+    assert!(stdout.contains(&out.join("brief.html").display().to_string()));
+    let Some(browser) = browser("the_attack_story_lists_the_planted_steps_in_order") else {
+        return;
+    };
+    for page in ["report.html", "brief.html"] {
+        let (dom, log) = dump_dom(&browser, &out.join(page));
+        assert_no_console_errors(&log);
+        let story = section(&dom, "story");
+        // Every planted step is an original record of the story, in time order.
+        let positions: Vec<usize> = PLANTED_STEPS
+            .iter()
+            .chain([&LAST_PLANTED_STEP])
+            .map(|id| {
+                story
+                    .find(&format!("id=\"record-{id}\""))
+                    .unwrap_or_else(|| panic!("{page}: the story lacks step {id}"))
+            })
+            .collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "{page}: the steps are out of order: {positions:?}"
+        );
+        // Told from the records, under the actor they lead back to.
+        let root = story
+            .find("arn:aws:iam::111122223333:root")
+            .expect("the root actor");
+        assert!(root < positions[0], "{page}: the steps are not under root");
+        for told in [
+            "6× root failed to sign in to the console from 45.133.172.19 (Failed authentication)",
+            "root signed in to the console from 45.133.172.19 without MFA",
+            "root called iam:CreateAccessKey in us-east-1 from 45.133.172.19 with key ASIAEXAMPLEROOTSESS1 (new_access_key_id AKIAEXAMPLEROOTKEY01)",
+            "root called cloudtrail:StopLogging in us-east-1 from 103.251.167.23 with key AKIAEXAMPLEROOTKEY01",
+        ] {
+            assert!(story.contains(told), "{page}: the story lacks {told:?}");
+        }
+        // Every line links to a finding of the same page.
+        let links: Vec<&str> = story
+            .split("href=\"#finding-")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        assert!(links.len() >= 12, "{page}: {} finding links", links.len());
+        for id in links {
+            assert!(
+                dom.contains(&format!("id=\"finding-{id}\"")),
+                "{page}: the story links to a missing finding {id}"
+            );
+        }
+        // Medium findings are not part of the story: alice's quiet-week sign-ins are absent.
+        assert!(!story.contains("9414ad46-617d-4c26-a660-0a665dcefe0d"));
+    }
+}
+
+#[test]
+fn the_story_is_empty_and_says_so_when_nothing_is_high_or_critical() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("quiet");
+    write(
+        &export,
+        "events.json",
+        &records(&[
+            event("q-1", PROD, "ListUsers", "2024-05-27T10:00:00Z"),
+            event("q-2", PROD, "GetUser", "2024-05-27T10:05:00Z"),
+        ]),
+    );
+    let out = dir.path().join("case");
+    rootlens()
+        .arg("investigate")
+        .arg(&export)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    for page in ["report.html", "brief.html"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let story = section(&html, "story");
+        assert!(
+            story.contains("Empty: no high or critical investigation reported anything"),
+            "{page}: {story}"
+        );
+        assert!(!story.contains("<ol>"), "{page}: the empty story has steps");
+    }
+}
+
+#[test]
+fn the_report_navigates_and_pages_long_findings_without_dropping_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Contents: every section, and a link to every finding with rows, each to its anchor.
+    let contents = &html[html.find("id=\"contents\"").unwrap()..];
+    let contents = &contents[..contents.find("</nav>").unwrap()];
+    let findings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("findings.json")).unwrap()).unwrap();
+    let with_rows: Vec<&serde_json::Value> = findings["investigations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["row_count"].as_u64() > Some(0))
+        .collect();
+    for f in &with_rows {
+        let id = f["id"].as_str().unwrap();
+        assert!(
+            contents.contains(&format!("href=\"#finding-{id}\"")),
+            "contents lack {id}"
+        );
+        assert!(
+            html.contains(&format!("id=\"finding-{id}\"")),
+            "no anchor for {id}"
+        );
+    }
+    for anchor in [
+        "verdict",
+        "story",
+        "root",
+        "findings",
+        "activity",
+        "credentials",
+        "identities",
+        "coverage",
+        "appendix",
+    ] {
+        assert!(
+            contents.contains(&format!("href=\"#{anchor}\"")),
+            "contents lack {anchor}"
+        );
+        assert!(
+            html.contains(&format!("<section id=\"{anchor}\"")),
+            "no section {anchor}"
+        );
+    }
+    // The severity filter needs no script: one open <details> per severity with findings.
+    for severity in ["critical", "high", "medium", "low", "info"] {
+        assert!(
+            html.contains(&format!(
+                "<details class=\"severity\" id=\"severity-{severity}\" open>"
+            )),
+            "no {severity} group"
+        );
+    }
+    // first-seen-source-ip has hundreds of rows: 25 shown with their records, the next ones
+    // in pages of 100 up to 500, and every one in findings.json.
+    let many = with_rows
+        .iter()
+        .find(|f| f["id"] == "first-seen-source-ip")
+        .unwrap();
+    let total = many["row_count"].as_u64().unwrap();
+    assert!(total > 500, "{total}");
+    assert_eq!(many["rows"].as_array().unwrap().len() as u64, total);
+    let article = &html[html.find("id=\"finding-first-seen-source-ip\"").unwrap()..];
+    let article = &article[..article.find("</article>").unwrap()];
+    assert!(article.contains(&format!("rows 26 to 125 of {total}")));
+    assert!(article.contains(&format!("rows 426 to 500 of {total}")));
+    assert!(article.contains(&format!("500 of {total} rows are in this report")));
+    let last_in_html = many["rows"][499]["event_id"].as_str().unwrap();
+    let first_left_out = many["rows"][500]["event_id"].as_str().unwrap();
+    assert!(article.contains(last_in_html));
+    assert!(!article.contains(first_left_out));
+    // Wide evidence tables print as blocks of labelled values; identifiers never break.
+    assert!(article.contains("<table class=\"kv\">") || article.contains("<table class=\"\">"));
+    assert!(html.contains("<td data-c=\"source_ip\" class=\"id\">"));
+}
+
+#[test]
+fn report_brief_writes_the_brief_layout_of_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = investigate(dir.path(), &["--quiet"]);
+    let brief = dir.path().join("handover.html");
+    let output = rootlens()
+        .args(["report", "--brief", "--db"])
+        .arg(out.join("case.duckdb"))
+        .arg("--out")
+        .arg(&brief)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let sha256 = |bytes: &[u8]| {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(bytes))
+    };
+    let case_sha = sha256(&std::fs::read(out.join("case.duckdb")).unwrap());
+    let html = std::fs::read_to_string(&brief).unwrap();
+    assert!(html.contains("<h1>AWS incident brief: case-sample</h1>"));
+    for part in [
+        "id=\"verdict\"",
+        "evidence integrity: intact",
+        "id=\"story\"",
+        "Key findings",
+        "Evidence, by hash",
+        case_sha.as_str(),
+    ] {
+        assert!(html.contains(part), "the brief lacks {part}");
+    }
+    // The appendix as hashes: the input list's is what sha256sum prints for the files, in
+    // path order, hashed.
+    let paths = sql(
+        &out.join("case.duckdb"),
+        "SELECT path FROM sources ORDER BY path, source_id",
+    );
+    let listing: String = paths
+        .iter()
+        .map(|row| format!("{}  {}\n", sha256(&std::fs::read(&row[0]).unwrap()), row[0]))
+        .collect();
+    let expected = sha256(listing.as_bytes());
+    assert!(
+        html.contains(&expected),
+        "the input list hash is not {expected}"
+    );
+    // Not the full report: no per-file table, no SQL.
+    assert!(!html.contains("cloudwatch-logs.ndjson.gz"));
+    assert!(!html.contains("<pre>SELECT") && !html.contains("Root user timeline"));
 }

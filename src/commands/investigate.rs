@@ -4,6 +4,8 @@ use anyhow::{Context, Result};
 
 use crate::cli::InvestigateArgs;
 use crate::exit::Outcome;
+use crate::pipeline::Document;
+use crate::render::Layout;
 use crate::{config, pipeline};
 
 pub fn run(args: InvestigateArgs) -> Result<Outcome> {
@@ -11,15 +13,22 @@ pub fn run(args: InvestigateArgs) -> Result<Outcome> {
         .with_context(|| format!("cannot create the case folder {}", args.out.display()))?;
     let db = args.out.join("case.duckdb");
     let findings = args.out.join("findings.json");
-    let html = args.out.join("report.html");
-    let pdf = args.pdf.then(|| args.out.join("report.pdf"));
+    // The full report and the brief one an incident lead forwards, side by side.
+    let documents = [(Layout::Full, "report"), (Layout::Brief, "brief")]
+        .into_iter()
+        .map(|(layout, name)| Document {
+            layout,
+            html: args.out.join(format!("{name}.html")),
+            pdf: args.pdf.then(|| args.out.join(format!("{name}.pdf"))),
+        })
+        .collect();
     // Check the library and the options before spending time on the ingest.
     let (library, unsupported) =
         super::load_library(args.library.queries.as_deref(), &args.selection)?;
     let mut run_options = config::run_options(&args.selection)?;
     run_options.sigma_unsupported = unsupported;
     crate::runner::select(&library, &run_options.only)?;
-    let report = config::report_options(html, pdf, Some(findings), &args.templates);
+    let report = config::report_options(documents, Some(findings), &args.templates);
     let ingest_options = config::ingest_options(args.inputs, &args.tuning, &db, args.quiet);
     let integrity = config::verify_options(&args.integrity).read()?;
 
@@ -47,9 +56,15 @@ pub fn run(args: InvestigateArgs) -> Result<Outcome> {
     if let Some(path) = &report.findings {
         println!("findings: {}", path.display());
     }
-    println!("report:   {}", report.html.display());
-    if let Some(path) = &report.pdf {
-        println!("pdf:      {}", path.display());
+    for document in &report.documents {
+        let label = match document.layout {
+            Layout::Full => "report:",
+            Layout::Brief => "brief:",
+        };
+        println!("{label:<9} {}", document.html.display());
+    }
+    for pdf in report.documents.iter().filter_map(|d| d.pdf.as_ref()) {
+        println!("pdf:      {}", pdf.display());
     }
     Ok(Outcome {
         inputs_failed: summary.any_failed(),

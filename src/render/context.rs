@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::story::Story;
 use crate::runner::{CaseScope, Finding, Window};
 
 /// Everything the template sees.
@@ -16,6 +17,8 @@ pub struct ReportContext<'a> {
     pub case: &'a CaseScope,
     pub window: &'a Window,
     pub verdict: Verdict,
+    /// The storyline of the high and critical findings (src/render/story.rs).
+    pub story: Story,
     pub integrity: Integrity,
     pub public_keys: Table,
     /// Investigations with rows, with the rows shown.
@@ -40,6 +43,10 @@ pub struct ReportContext<'a> {
     pub load_errors: Table,
     pub case_sha256: String,
     pub case_size: u64,
+    /// SHA-256 of the input list, one `<sha256>  <path>` line per file in path order.
+    pub inputs_sha256: String,
+    /// SHA-256 of the investigations run, one `<sql sha256>  <id>` line each in id order.
+    pub investigations_sha256: String,
     pub geo: String,
     pub charts: Charts,
     /// The world map of sign-in and API origins (SVG), when there is one.
@@ -135,6 +142,9 @@ impl<'a> From<&'a Finding> for Meta<'a> {
 pub struct FindingView<'a> {
     pub finding: Meta<'a>,
     pub shown: Vec<Evidence>,
+    /// The rows after `shown` that the HTML pages through (without their records).
+    pub more: Vec<Vec<String>>,
+    /// Rows not in `shown` (in `more` or only in findings.json).
     pub hidden_rows: usize,
     /// `name = value, …`
     pub parameters: String,

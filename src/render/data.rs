@@ -267,6 +267,24 @@ pub fn activity_heatmap(conn: &Connection) -> Result<[[u64; 24]; 7]> {
     Ok(heat)
 }
 
+/// SHA-256 over one `<sha256>  <path>` line per input file (as `sha256sum` prints them), in
+/// path order: every input of the case in one value, checkable with standard tools.
+pub fn inputs_sha256(conn: &Connection) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let read = || -> Result<String> {
+        let mut stmt = conn
+            .prepare("SELECT coalesce(sha256, ''), path FROM sources ORDER BY path, source_id")?;
+        let mut rows = stmt.query([])?;
+        let mut hasher = Sha256::new();
+        while let Some(row) = rows.next()? {
+            let (sha, path): (String, String) = (row.get(0)?, row.get(1)?);
+            hasher.update(format!("{sha}  {path}\n").as_bytes());
+        }
+        Ok(format!("{:x}", hasher.finalize()))
+    };
+    read().context("cannot read the input files of the case")
+}
+
 /// The original records of the rows that name an event, pretty-printed, keyed by
 /// (event id, account).
 pub fn originals(
@@ -300,14 +318,34 @@ fn quoted_event_ids<'r>(
         .collect()
 }
 
-/// Where the session behind each cited event came from, by (event id, account), for events
-/// signed with a temporary key whose chain `session_lineage` follows back: one query for the
-/// whole report, since the lineage is resolved over every key.
-pub fn session_origins<'r>(
+/// Where the session that signed an event came from (`session_lineage`).
+pub struct Origin {
+    /// console-sign-in, long-term-key, external identity, …
+    pub kind: String,
+    /// The identity at the start of the chain (ARN, name, or the key it could not resolve).
+    pub who: String,
+    /// Issuing steps between the event's key and the origin.
+    pub depth: i32,
+}
+
+impl Origin {
+    /// `console-sign-in arn:aws:iam::111122223333:root (1 hop)`.
+    pub fn describe(&self) -> String {
+        let hops = if self.depth == 1 { "hop" } else { "hops" };
+        format!("{} {} ({} {hops})", self.kind, self.who, self.depth)
+    }
+}
+
+/// Where the session behind each event came from, by (event id, account), for events signed
+/// with a temporary key whose chain `session_lineage` follows back: one query for the whole
+/// report (the evidence rows and the story), since the lineage is resolved over every key.
+pub fn session_origins<'i>(
     conn: &Connection,
-    rows: impl Iterator<Item = &'r serde_json::Map<String, Value>>,
-) -> Result<BTreeMap<(String, String), String>> {
-    let ids = quoted_event_ids(rows);
+    event_ids: impl Iterator<Item = &'i str>,
+) -> Result<BTreeMap<(String, String), Origin>> {
+    let ids: BTreeSet<String> = event_ids
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect();
     let mut found = BTreeMap::new();
     if ids.is_empty() {
         return Ok(found);
@@ -319,25 +357,23 @@ pub fn session_origins<'r>(
          JOIN session_lineage l
            ON l.access_key_id = e.access_key_id AND l.account_id = e.user_account_id
          WHERE e.event_id IN ({}) AND l.depth > 0",
-        ids.join(", ")
+        ids.into_iter().collect::<Vec<_>>().join(", ")
     ))?;
     let mut result = stmt.query([])?;
     while let Some(row) = result.next()? {
-        let (id, account, kind, who, depth): (String, String, String, String, i32) = (
-            row.get(0)?,
-            row.get(1)?,
-            row.get(2)?,
-            row.get(3)?,
-            row.get(4)?,
-        );
-        let hops = if depth == 1 { "hop" } else { "hops" };
-        found.insert((id, account), format!("{kind} {who} ({depth} {hops})"));
+        let (id, account): (String, String) = (row.get(0)?, row.get(1)?);
+        let origin = Origin {
+            kind: row.get(2)?,
+            who: row.get(3)?,
+            depth: row.get(4)?,
+        };
+        found.insert((id, account), origin);
     }
     Ok(found)
 }
 
 /// A record as pretty JSON, cut at RAW_LIMIT.
-fn pretty_record(raw: String) -> String {
+pub(super) fn pretty_record(raw: String) -> String {
     let pretty = serde_json::from_str::<Value>(&raw)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())

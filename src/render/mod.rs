@@ -15,6 +15,7 @@ mod context;
 mod data;
 mod map;
 pub mod pdf;
+mod story;
 
 use std::path::Path;
 
@@ -29,8 +30,10 @@ use crate::library::Severity;
 use crate::runner::{Finding, FindingStatus, RunResult};
 use context::{Charts, Evidence, FindingView, Fonts, Meta, ReportContext, Table, Verdict};
 
-/// Evidence rows shown per finding; findings.json has them all.
+/// Evidence rows shown (and printed) per finding, each with its original record.
 pub const ROWS_PER_FINDING: usize = 25;
+/// Evidence rows per finding the HTML pages through in all; findings.json has every row.
+pub const ROWS_IN_HTML: usize = 500;
 /// Root events listed in the timeline table.
 const ROOT_TIMELINE_ROWS: usize = 200;
 /// Users listed in the credential posture table.
@@ -109,11 +112,34 @@ fn user_templates(dir: &Path) -> Result<Vec<(String, String)>> {
     Ok(named)
 }
 
-/// Renders the report of a run over the case at `db`.
-pub fn render(conn: &Connection, db: &Path, run: &RunResult, tera: &tera::Tera) -> Result<String> {
+/// Which layout a report is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Every section (`report.html`).
+    Full,
+    /// Verdict, story, key findings, integrity, scope and the appendix as hashes
+    /// (`brief.html`), a few printed pages.
+    Brief,
+}
+
+impl Layout {
+    pub fn template(self) -> &'static str {
+        match self {
+            Layout::Full => "report.html",
+            Layout::Brief => "brief.html",
+        }
+    }
+}
+
+/// The template context of a run over the case at `db`, gathered once for every layout.
+pub fn context(conn: &Connection, db: &Path, run: &RunResult) -> Result<tera::Context> {
     let context = report_context(conn, db, run)?;
-    let context = tera::Context::from_serialize(&context)?;
-    tera.render("report.html", &context).map_err(|e| {
+    Ok(tera::Context::from_serialize(&context)?)
+}
+
+/// Renders one layout of the report from its context.
+pub fn render(tera: &tera::Tera, context: &tera::Context, layout: Layout) -> Result<String> {
+    tera.render(layout.template(), context).map_err(|e| {
         // tera hides the cause behind its source chain.
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
@@ -138,9 +164,16 @@ fn report_context<'a>(
             .map(Meta::from)
             .collect()
     };
+    // One lineage query for every event the report cites: the evidence rows and the story.
+    let shown_events = run
+        .investigations
+        .iter()
+        .flat_map(|f| shown_rows(f).iter())
+        .filter_map(|row| row.get("event_id").and_then(Value::as_str));
+    let story_events = story::cited_events(run);
     let origins = data::session_origins(
         conn,
-        run.investigations.iter().flat_map(|f| shown_rows(f).iter()),
+        shown_events.chain(story_events.iter().map(String::as_str)),
     )?;
     let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     let world_map = map::world_map(conn, run)?;
@@ -151,6 +184,7 @@ fn report_context<'a>(
         case: &run.case,
         window: &run.window,
         verdict: verdict(run),
+        story: story::story(conn, run, &origins)?,
         integrity: data::integrity(conn)?,
         public_keys: data::table(conn, "report_public_keys", usize::MAX)?,
         findings: run
@@ -174,6 +208,8 @@ fn report_context<'a>(
         load_errors: data::table(conn, "report_load_errors", LOAD_ERROR_ROWS)?,
         case_sha256: sha256_file(db)?,
         case_size: std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
+        inputs_sha256: data::inputs_sha256(conn)?,
+        investigations_sha256: investigations_sha256(run),
         geo: geo_description(&run.case.geo_databases),
         charts: chart_set(conn)?,
         map_svg: world_map.svg,
@@ -218,6 +254,18 @@ fn geo_description(databases: &[crate::runner::GeoDatabase]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// SHA-256 over one `<sql sha256>  <id>` line per investigation run, in id order: the
+/// investigations of the report in one value (each query's own hash is in the full report).
+fn investigations_sha256(run: &RunResult) -> String {
+    let mut lines: Vec<String> = run
+        .investigations
+        .iter()
+        .map(|f| format!("{}  {}\n", f.sql_sha256, f.id))
+        .collect();
+    lines.sort();
+    format!("{:x}", Sha256::digest(lines.concat().as_bytes()))
 }
 
 fn case_name(db: &Path) -> String {
@@ -275,8 +323,7 @@ fn verdict(run: &RunResult) -> Verdict {
     }
 }
 
-/// An investigation with findings: its first rows, each with its original record.
-/// The evidence rows a finding shows.
+/// The evidence rows a finding shows with their original records.
 fn shown_rows(finding: &Finding) -> &[serde_json::Map<String, Value>] {
     &finding.rows[..finding.rows.len().min(ROWS_PER_FINDING)]
 }
@@ -284,7 +331,7 @@ fn shown_rows(finding: &Finding) -> &[serde_json::Map<String, Value>] {
 fn finding_view<'a>(
     conn: &Connection,
     finding: &'a Finding,
-    origins: &std::collections::BTreeMap<(String, String), String>,
+    origins: &std::collections::BTreeMap<(String, String), data::Origin>,
 ) -> Result<FindingView<'a>> {
     let shown_rows = shown_rows(finding);
     let raws = data::originals(conn, shown_rows)?;
@@ -298,12 +345,21 @@ fn finding_view<'a>(
         .map(|row| Evidence {
             cells: context::cells(&finding.columns, row),
             raw: key(row).and_then(|k| raws.get(&k)).cloned(),
-            origin: key(row).and_then(|k| origins.get(&k)).cloned(),
+            origin: key(row)
+                .and_then(|k| origins.get(&k))
+                .map(data::Origin::describe),
         })
         .collect();
     Ok(FindingView {
         finding: Meta::from(finding),
         shown,
+        more: finding
+            .rows
+            .iter()
+            .take(ROWS_IN_HTML)
+            .skip(ROWS_PER_FINDING)
+            .map(|row| context::cells(&finding.columns, row))
+            .collect(),
         hidden_rows: finding.rows.len().saturating_sub(ROWS_PER_FINDING),
         parameters: finding
             .parameters
@@ -335,13 +391,15 @@ mod tests {
     use super::*;
 
     /// The blocks a team can replace, as documented at the top of templates/report.html.
-    const BLOCKS: [&str; 12] = [
+    const BLOCKS: [&str; 14] = [
         "style",
         "header",
         "verdict",
+        "story",
         "root_timeline",
         "findings",
         "activity",
+        "map",
         "credentials",
         "posture",
         "identities",
@@ -389,7 +447,20 @@ mod tests {
         let tera = templates(Some(dir.path())).unwrap();
         let mut names: Vec<&str> = tera.get_template_names().collect();
         names.sort();
-        assert_eq!(names, ["builtin/report.html", "part.html", "report.html"]);
+        let builtin = [
+            "_macros.html",
+            "_story.html",
+            "_style.html",
+            "_verdict.html",
+            "brief.html",
+        ];
+        let mut expected: Vec<String> = builtin
+            .iter()
+            .flat_map(|n| [n.to_string(), format!("builtin/{n}")])
+            .chain(["builtin/report.html", "part.html", "report.html"].map(String::from))
+            .collect();
+        expected.sort();
+        assert_eq!(names, expected);
         let mut context = tera::Context::new();
         context.insert("value", "<script>x</script>");
         assert_eq!(
