@@ -793,6 +793,11 @@ fn the_attack_story_lists_the_planted_steps_in_order() {
         ] {
             assert!(story.contains(told), "{page}: the story lacks {told:?}");
         }
+        // bob's inline policy is a medium row of a high finding: not part of the story.
+        assert!(
+            !story.contains("iam:PutRolePolicy"),
+            "{page}: a medium row is in the story"
+        );
         // Every line links to a finding of the same page.
         let links: Vec<&str> = story
             .split("href=\"#finding-")

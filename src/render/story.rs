@@ -127,11 +127,21 @@ fn citations(run: &RunResult) -> Citations {
     let mut order: Vec<String> = Vec::new();
     let mut row_steps = Vec::new();
     for finding in &sources {
-        let reference = FindingRef {
-            id: finding.id.clone(),
-            severity: finding.severity,
-        };
         for row in &finding.rows {
+            // A row with its own severity (a failed attempt, a routine change) tells the story
+            // only when it is high or critical itself.
+            let severity = row
+                .get("severity")
+                .and_then(Value::as_str)
+                .and_then(Severity::parse)
+                .unwrap_or(finding.severity);
+            if severity < Severity::High {
+                continue;
+            }
+            let reference = FindingRef {
+                id: finding.id.clone(),
+                severity,
+            };
             let ids = event_ids(row);
             if ids.is_empty() {
                 row_steps.extend(row_step(finding, &reference, row));
