@@ -224,7 +224,8 @@ fn travel_arc(svg: &mut String, arc: &TravelArc) {
 
 /// The colour key, and the counts: `(origins, arcs)` drawn of the case's `totals`.
 fn legend(svg: &mut String, height: f64, (drawn, arcs): (usize, usize), totals: MapTotals) {
-    let y = height - LEGEND_BAND / 2.0;
+    // Two lines: the key, then the counts (one line overlapped once the counts grew).
+    let y = height - LEGEND_BAND + 14.0;
     let swatch = |svg: &mut String, x: f64, color: &str| {
         let _ = write!(
             svg,
@@ -241,10 +242,10 @@ fn legend(svg: &mut String, height: f64, (drawn, arcs): (usize, usize), totals: 
         "start",
         "baseline (not new)",
     );
-    swatch(svg, 140.0, FIRST_SEEN);
+    swatch(svg, 170.0, FIRST_SEEN);
     text(
         svg,
-        (150.0, y + 4.0),
+        (180.0, y + 4.0),
         PX_LABEL,
         false,
         INK,
@@ -253,11 +254,11 @@ fn legend(svg: &mut String, height: f64, (drawn, arcs): (usize, usize), totals: 
     );
     let _ = write!(
         svg,
-        r##"<path d="M350,{y:.1} L390,{y:.1}" stroke="{TRAVEL}" stroke-width="2" stroke-dasharray="7 4" marker-end="url(#rl-travel-arrow)"/>"##
+        r##"<path d="M400,{y:.1} L440,{y:.1}" stroke="{TRAVEL}" stroke-width="2" stroke-dasharray="7 4" marker-end="url(#rl-travel-arrow)"/>"##
     );
     text(
         svg,
-        (398.0, y + 4.0),
+        (448.0, y + 4.0),
         PX_LABEL,
         false,
         INK,
@@ -286,11 +287,11 @@ fn legend(svg: &mut String, height: f64, (drawn, arcs): (usize, usize), totals: 
     let summary = format!("{origins}, {pairs}; point size: events (log scale)");
     text(
         svg,
-        (WIDTH as f64 - 12.0, y + 4.0),
+        (18.0, height - 8.0),
         PX_SMALL,
         false,
         MUTED,
-        "end",
+        "start",
         &summary,
     );
 }
