@@ -107,6 +107,24 @@ pub struct SummaryArgs {
 pub enum ExportWhat {
     /// The events as a Timesketch timeline (JSONL or CSV), tagged with the findings citing them
     Timeline(TimelineArgs),
+    /// Every table of the case as Parquet, the events partitioned by account, region and day
+    /// (for Spark, Athena, DuckDB)
+    Parquet(ParquetArgs),
+}
+
+#[derive(Args)]
+pub struct ParquetArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    /// The folder to write (`events/account=…/region=…/dt=YYYY-MM-DD/`, one folder per other
+    /// table); a previous export there is replaced table by table
+    #[arg(long)]
+    pub out: PathBuf,
+
+    /// No progress bar and no summary
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
