@@ -34,8 +34,8 @@ JOIN suspect_events s ON s.event_row = e.event_row
 WHERE e.event_row IN (
     SELECT event_row FROM events
     WHERE event_source = 'ec2.amazonaws.com'
-        AND ((event_name = 'RunInstances' AND (request_parameters->'$.userData') IS NOT NULL)
+        AND ((event_name = 'RunInstances' AND (request_parameters->>'$.userData') IS NOT NULL)
              OR (event_name = 'ModifyInstanceAttribute'
-                 AND (request_parameters->'$.userData') IS NOT NULL)))
+                 AND (request_parameters->>'$.userData') IS NOT NULL)))
   AND e.event_time >= s.since
 ORDER BY e.event_time, e.event_id
