@@ -367,8 +367,12 @@ pub enum QueriesAction {
         #[command(flatten)]
         library: LibraryArg,
     },
-    /// Check headers and run every query against an empty case (the built-ins, or DIR's)
+    /// Check headers, SQL portability (DuckDB and Spark) and run every query against an empty
+    /// case (the built-ins, or DIR's)
     Lint { dir: Option<PathBuf> },
+    /// Write the built-in investigations and the case's SQL (schema, views) to DIR, for the
+    /// Spark driver (spark/rootlens_spark.py --library DIR)
+    Export { dir: PathBuf },
 }
 
 #[derive(Args)]
