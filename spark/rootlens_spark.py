@@ -47,6 +47,9 @@ def arguments(argv):
     p = argparse.ArgumentParser(prog="rootlens_spark.py", description=__doc__.split("\n\n")[-1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--batch", help="a JSON list of runs in one Spark session: [{\"events\": "
+                                        "LAKE/events, \"out\": FILE, \"only\": [IDS]}, …] "
+                                        "(the differential test uses it)")
     source.add_argument("--events", help="the events of `rootlens export parquet` (LAKE/events)")
     source.add_argument("--cloudtrail", action="append",
                         help="a raw CloudTrail archive: folders of {\"Records\":[…]} .json.gz "
@@ -57,7 +60,7 @@ def arguments(argv):
     p.add_argument("--library", default=os.path.dirname(here),
                    help="the investigation library: a rootlens repository or the folder "
                         "`rootlens queries export DIR` wrote (default: this repository)")
-    p.add_argument("--out", required=True, help="where to write findings.json")
+    p.add_argument("--out", help="where to write findings.json")
     p.add_argument("--only", action="append", default=[],
                    help="ids, categories or id prefixes (comma-separated, repeatable)")
     p.add_argument("--since", type=parse_time, help="only events at or after this time (UTC)")
@@ -69,6 +72,8 @@ def arguments(argv):
     p.add_argument("--quiet", action="store_true", help="no line per investigation")
     p.add_argument("--verbose", action="store_true", help="tracebacks of failed investigations")
     args = p.parse_args(argv)
+    if not args.batch and not args.out:
+        p.error("--out FILE is required")
     args.only = [w.strip() for item in args.only for w in item.split(",") if w.strip()]
     if args.since and args.until and args.since >= args.until:
         p.error(f"--since {args.since} is not before --until {args.until}: the window is empty")
@@ -109,7 +114,25 @@ def main(argv):
     except (case_mod.CaseError, lib.LibraryError, OSError) as e:
         print(f"rootlens-spark: {e}", file=sys.stderr)
         return 2
+    if args.batch:
+        with open(args.batch, encoding="utf-8") as f:
+            jobs = [argparse.Namespace(**{**vars(args), "credential_reports": None,
+                                          "tables": None, "cloudtrail": None, **job})
+                    for job in json.load(f)]
+    else:
+        jobs = [args]
     spark = session(args.master)
+    status = 0
+    try:
+        for job in jobs:
+            status = max(status, run_job(spark, library, investigations, job, log))
+    finally:
+        spark.stop()
+    return status
+
+
+def run_job(spark, library, investigations, args, log):
+    """One run over one case: its tables and views, the investigations, findings.json."""
     try:
         if args.events:
             tables = args.tables or os.path.dirname(args.events.rstrip("/"))
@@ -122,8 +145,6 @@ def main(argv):
     except (case_mod.CaseError, lib.LibraryError, raw.ArchiveError) as e:
         print(f"rootlens-spark: {e}", file=sys.stderr)
         return 2
-    finally:
-        pass
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
         f.write("\n")
@@ -131,7 +152,6 @@ def main(argv):
     print(f"findings: {args.out} ({len(result['investigations'])} investigations, "
           f"{sum(1 for f in result['investigations'] if f['row_count'])} with rows, "
           f"{len(failed)} failed)", file=sys.stderr)
-    spark.stop()
     return 2 if failed else 0
 
 

@@ -216,8 +216,10 @@ pub struct TemplatesArg {
 
 #[derive(Args)]
 pub struct ReportArgs {
-    #[command(flatten)]
-    pub case: CaseArg,
+    /// The case file (a DuckDB database; default rootlens.duckdb). Without it, an existing
+    /// --findings file is rendered alone (e.g. the findings of spark/rootlens_spark.py)
+    #[arg(long, env = "ROOTLENS_DB")]
+    pub db: Option<PathBuf>,
 
     #[command(flatten)]
     pub library: LibraryArg,
@@ -236,7 +238,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub pdf: Option<PathBuf>,
 
-    /// Also write every finding with all its rows to this JSON file
+    /// Also write every finding with all its rows to this JSON file; without --db, an existing
+    /// findings file is read instead and rendered without a case
     #[arg(long, value_name = "FILE")]
     pub findings: Option<PathBuf>,
 

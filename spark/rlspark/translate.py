@@ -5,6 +5,7 @@ portable way (`rootlens queries lint` rejects the forms that are not), and sqlgl
 what remains. Only the binding of parameters is ours: `getvariable('name')` becomes a typed
 literal before translation."""
 
+import functools
 import re
 
 import sqlglot
@@ -67,6 +68,7 @@ def _generate(tree):
         raise TranslationError(f"cannot translate it to Spark SQL: {e}") from e
 
 
+@functools.lru_cache(maxsize=None)
 def to_spark(sql):
     """One DuckDB statement as Spark SQL."""
     try:
@@ -78,6 +80,7 @@ def to_spark(sql):
     return _generate(statements[0])
 
 
+@functools.lru_cache(maxsize=None)
 def views(sql_text):
     """The `CREATE OR REPLACE VIEW name AS SELECT …` statements of a views file, in order, as
     (name, Spark SELECT)."""
@@ -93,4 +96,4 @@ def views(sql_text):
             found.append((name, _generate(body)))
         except TranslationError as e:
             raise TranslationError(f"view {name}: {e}") from e
-    return found
+    return tuple(found)

@@ -13,6 +13,7 @@
 pub mod charts;
 mod context;
 mod data;
+pub mod findings_only;
 pub mod pdf;
 
 use std::path::Path;
