@@ -109,8 +109,7 @@ def main(argv):
     log = Log(args.quiet, args.verbose)
     try:
         library = case_mod.Library(args.library)
-        investigations = lib.load(library.queries,
-                                  "built-in:" if not os.path.isabs(args.library) or True else "")
+        investigations = lib.load(library.queries, "built-in:")
     except (case_mod.CaseError, lib.LibraryError, OSError) as e:
         print(f"rootlens-spark: {e}", file=sys.stderr)
         return 2
@@ -134,14 +133,15 @@ def main(argv):
 def run_job(spark, library, investigations, args, log):
     """One run over one case: its tables and views, the investigations, findings.json."""
     try:
+        unavailable = {}
         if args.events:
             tables = args.tables or os.path.dirname(args.events.rstrip("/"))
             case_mod.register_parquet(spark, args.events, args.credential_reports, tables,
                                       library)
         else:
-            raw.register_archive(spark, args.cloudtrail, library, log)
+            unavailable = raw.register_archive(spark, args.cloudtrail, library, log)
         result = runner.run(spark, library, investigations, args.only, dict(args.param),
-                            args.since, args.until, VERSION, log)
+                            args.since, args.until, VERSION, log, unavailable)
     except (case_mod.CaseError, lib.LibraryError, raw.ArchiveError) as e:
         print(f"rootlens-spark: {e}", file=sys.stderr)
         return 2

@@ -274,20 +274,36 @@ fn duckdb_and_spark_give_the_same_rows_for_every_investigation() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     ids.sort();
-    for id in &ids {
-        for side in ["fires", "quiet"] {
-            let dir = work.path().join(id).join(side);
-            std::fs::create_dir_all(&dir).unwrap();
-            let geo = fixture_geo_args(&fixtures.join(id), &dir);
-            cases.push(prepare(
-                &format!("{id}/{side}"),
-                &dir,
-                &fixtures.join(id).join(side),
-                &geo,
-                Some(id),
-            ));
+    let sides: Vec<(String, &str)> = ids
+        .iter()
+        .flat_map(|id| [(id.clone(), "fires"), (id.clone(), "quiet")])
+        .collect();
+    // A few cases at a time: each is three short runs of the binary.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let prepared = std::sync::Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((id, side)) = sides.get(i) else { break };
+                let dir = work.path().join(id).join(side);
+                std::fs::create_dir_all(&dir).unwrap();
+                let geo = fixture_geo_args(&fixtures.join(id), &dir);
+                let case = prepare(
+                    &format!("{id}/{side}"),
+                    &dir,
+                    &fixtures.join(id).join(side),
+                    &geo,
+                    Some(id),
+                );
+                prepared.lock().unwrap().push((i, case));
+            });
         }
-    }
+    });
+    let mut prepared = prepared.into_inner().unwrap();
+    prepared.sort_by_key(|(i, _)| *i);
+    cases.extend(prepared.into_iter().map(|(_, case)| case));
 
     let jobs: Vec<Value> = cases
         .iter()

@@ -66,7 +66,10 @@ def case_scope(spark):
     }
 
 
-def run(spark, library, investigations, only, overrides, since, until, tool_version, log):
+def run(spark, library, investigations, only, overrides, since, until, tool_version, log,
+        unavailable=None):
+    """`unavailable`: {table or view: what it would hold}, for a run without them (the raw
+    archive): the investigations reading them are skipped, saying so."""
     selected = [inv for inv in investigations.values()
                 if not only or any(lib.selects(inv, want) for want in only)]
     for want in only:
@@ -93,13 +96,15 @@ def run(spark, library, investigations, only, overrides, since, until, tool_vers
                 break
     first = [inv for inv in selected if not inv.requires_findings]
     second = [inv for inv in selected if inv.requires_findings]
-    findings = [run_one(spark, inv, overrides, geo_reason, broken_views, log) for inv in first]
+    def one(inv):
+        return run_one(spark, inv, overrides, geo_reason, broken_views, unavailable, log)
+
+    findings = [one(inv) for inv in first]
     if second:
-        unreported = [run_one(spark, inv, overrides, geo_reason, broken_views, log)
-                      for inv in investigations.values()
+        unreported = [one(inv) for inv in investigations.values()
                       if not inv.requires_findings and inv not in first]
         cite_events(spark, findings + unreported)
-        findings += [run_one(spark, inv, overrides, geo_reason, broken_views, log) for inv in second]
+        findings += [one(inv) for inv in second]
     findings.sort(key=lambda f: (-lib.severity_rank(f["severity"]), f["id"]))
     return {
         "schema": SCHEMA,
@@ -113,7 +118,7 @@ def run(spark, library, investigations, only, overrides, since, until, tool_vers
     }
 
 
-def run_one(spark, inv, overrides, geo_reason, broken_views, log):
+def run_one(spark, inv, overrides, geo_reason, broken_views, unavailable, log):
     parameters = {p.name: overrides.get(p.name, p.default) for p in inv.params}
     finding = {
         "id": inv.id, "title": inv.title, "severity": inv.severity, "category": inv.category,
@@ -123,6 +128,12 @@ def run_one(spark, inv, overrides, geo_reason, broken_views, log):
         "parameters": dict(sorted(parameters.items())), "status": "ok", "error": None,
         "elapsed_ms": 0, "row_count": 0, "columns": [], "rows": [],
     }
+    missing = [name for name in unavailable if re.search(rf"\b{name}\b", inv.sql)]
+    if missing:
+        finding["status"] = "skipped"
+        finding["error"] = (f"skipped: a raw-archive run has no {unavailable[missing[0]]} "
+                            f"(`{missing[0]}`); run it over `rootlens export parquet` of a case")
+        return finding
     if inv.requires_geo and geo_reason:
         finding["status"] = "skipped"
         finding["error"] = geo_reason
