@@ -122,7 +122,13 @@ pub fn export(conn: &Connection, case: &Path, options: &LakeOptions) -> Result<M
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     // Partitioned writes keep one open file per partition and thread: without the insertion
     // order DuckDB need not buffer rows to restore it.
-    conn.execute_batch("SET preserve_insertion_order = false")?;
+    // A bounded buffer per open partition file, and a memory limit below the read-only case's
+    // 4 GB: what does not fit spills to disk instead of growing.
+    conn.execute_batch(
+        "SET preserve_insertion_order = false;
+         SET memory_limit = '1GB';
+         SET partitioned_write_max_open_files = 64;",
+    )?;
     conn.set_query_progress_tracking(options.progress)?;
 
     let mut tables = Vec::new();

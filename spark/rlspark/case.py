@@ -67,6 +67,11 @@ class Library:
 def register_parquet(spark, events_path, credential_reports, tables_dir, library):
     """`events` and every other table of the case from an export; a table the export lacks
     (an export of an older case) is an empty stand-in with its columns."""
+    if not _exists(spark, events_path):
+        raise CaseError(f"{events_path}: no such folder (give the events of `rootlens export "
+                        "parquet`: LAKE/events)")
+    if credential_reports and not _exists(spark, credential_reports):
+        raise CaseError(f"{credential_reports}: no such folder (LAKE/credential_report)")
     events = spark.read.option("basePath", events_path).parquet(events_path)
     events = events.drop(*[c for c in PARTITION_COLUMNS if c in events.columns])
     events.createOrReplaceTempView("events")
