@@ -12,6 +12,8 @@ being right would show as a difference.
 - strftime / try_strptime formats: sqlglot copies literal letters (`T`, `Z`) into the Java
   pattern unquoted, where they are pattern letters; try_strptime is not translated at all.
   The pattern is converted here, literals quoted; try_strptime becomes TRY_TO_TIMESTAMP.
+- epoch(t) becomes UNIX_TIMESTAMP, whole seconds, where DuckDB keeps the fraction (a speed
+  over a sub-second interval changes): UNIX_MICROS(t) / 1e6.
 - time_bucket(INTERVAL n unit, t) becomes DATE_BIN, which Spark lacks: the bucket is computed
   from epoch seconds with DuckDB's origin for day-time intervals (Monday 2000-01-03 UTC)."""
 
@@ -129,6 +131,9 @@ def _rewrite(node):
         return _ordered_list(node)
     if isinstance(node, exp.DateBin):
         return _time_bucket(node)
+    if isinstance(node, exp.TimeToUnix):
+        micros = exp.func("UNIX_MICROS", exp.cast(node.this.copy(), "TIMESTAMP"))
+        return exp.Paren(this=exp.Div(this=micros, expression=exp.Literal.number("1000000.0")))
     if isinstance(node, exp.TimeToStr) and isinstance(node.args.get("format"), exp.Literal):
         return exp.Anonymous(this="DATE_FORMAT", expressions=[
             node.this.copy(), exp.Literal.string(java_pattern(node.args["format"].this))])

@@ -24,7 +24,9 @@ def interval_text(delta):
     sign = "-" if total < 0 else ""
     clock = "%02d:%02d:%02d" % (hours, minutes, seconds)
     if days:
-        return f"{sign}{days} day{'s' if days != 1 else ''} {clock}"
+        day_text = f"{sign}{days} day{'s' if days != 1 else ''}"
+        # DuckDB leaves out a zero time of day: `1 day`, `2 days 03:00:00`.
+        return day_text if total % 86400 == 0 else f"{day_text} {clock}"
     return sign + clock
 
 

@@ -374,7 +374,16 @@ mod tests {
         let tera = templates(Some(dir.path())).unwrap();
         let mut names: Vec<&str> = tera.get_template_names().collect();
         names.sort();
-        assert_eq!(names, ["builtin/report.html", "part.html", "report.html"]);
+        assert_eq!(
+            names,
+            [
+                "builtin/findings.html",
+                "builtin/report.html",
+                "findings.html",
+                "part.html",
+                "report.html"
+            ]
+        );
         let mut context = tera::Context::new();
         context.insert("value", "<script>x</script>");
         assert_eq!(
