@@ -114,6 +114,24 @@ pub struct SummaryArgs {
 pub enum ExportWhat {
     /// The events as a Timesketch timeline (JSONL or CSV), tagged with the findings citing them
     Timeline(TimelineArgs),
+    /// Every table of the case as Parquet, the events partitioned by account, region and day
+    /// (for Spark, Athena, DuckDB)
+    Parquet(ParquetArgs),
+}
+
+#[derive(Args)]
+pub struct ParquetArgs {
+    #[command(flatten)]
+    pub case: CaseArg,
+
+    /// The folder to write (`events/account=…/region=…/dt=YYYY-MM-DD/`, one folder per other
+    /// table); a previous export there is replaced table by table
+    #[arg(long)]
+    pub out: PathBuf,
+
+    /// No progress bar and no summary
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -205,8 +223,10 @@ pub struct TemplatesArg {
 
 #[derive(Args)]
 pub struct ReportArgs {
-    #[command(flatten)]
-    pub case: CaseArg,
+    /// The case file (a DuckDB database; default rootlens.duckdb). Without it, an existing
+    /// --findings file is rendered alone (e.g. the findings of spark/rootlens_spark.py)
+    #[arg(long, env = "ROOTLENS_DB")]
+    pub db: Option<PathBuf>,
 
     #[command(flatten)]
     pub library: LibraryArg,
@@ -230,7 +250,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub pdf: Option<PathBuf>,
 
-    /// Also write every finding with all its rows to this JSON file
+    /// Also write every finding with all its rows to this JSON file; without --db, an existing
+    /// findings file is read instead and rendered without a case
     #[arg(long, value_name = "FILE")]
     pub findings: Option<PathBuf>,
 
@@ -394,8 +415,12 @@ pub enum QueriesAction {
         #[command(flatten)]
         library: LibraryArg,
     },
-    /// Check headers and run every query against an empty case (the built-ins, or DIR's)
+    /// Check headers, SQL portability (DuckDB and Spark) and run every query against an empty
+    /// case (the built-ins, or DIR's)
     Lint { dir: Option<PathBuf> },
+    /// Write the built-in investigations and the case's SQL (schema, views) to DIR, for the
+    /// Spark driver (spark/rootlens_spark.py --library DIR)
+    Export { dir: PathBuf },
 }
 
 #[derive(Args)]

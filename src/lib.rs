@@ -15,6 +15,7 @@ pub mod enrich;
 pub mod exit;
 pub mod findings;
 pub mod ingest;
+pub mod lake;
 pub mod library;
 pub mod output;
 pub mod pipeline;

@@ -31,57 +31,12 @@ fn built_in_ids() -> Vec<String> {
         .collect()
 }
 
-/// Geo databases for a fixture: `geo.json` beside fires/ and quiet/ lists
-/// `{"network": CIDR, "city": [cc, country, city, lat, lon, radius_km]}` and/or
-/// `{"network": CIDR, "asn": [number, organisation]}`; they are written as .mmdb files.
-fn geo_args(fixture: &Path, dir: &Path) -> Vec<std::ffi::OsString> {
-    let Ok(text) = std::fs::read_to_string(fixture.join("geo.json")) else {
-        return Vec::new();
-    };
-    let entries: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-    let (mut cities, mut asns) = (Vec::new(), Vec::new());
-    for entry in &entries {
-        let network = entry["network"].as_str().unwrap().to_string();
-        if let Some(c) = entry["city"].as_array() {
-            let text = |i: usize| c[i].as_str().unwrap().to_string();
-            let record = common::mmdb::city(
-                &text(0),
-                &text(1),
-                None,
-                Some(&text(2)),
-                c[3].as_f64().unwrap(),
-                c[4].as_f64().unwrap(),
-                c[5].as_u64().unwrap() as u16,
-            );
-            cities.push((network.clone(), record));
-        }
-        if let Some(a) = entry["asn"].as_array() {
-            asns.push((
-                network,
-                common::mmdb::asn(a[0].as_u64().unwrap() as u32, a[1].as_str().unwrap()),
-            ));
-        }
-    }
-    let city = dir.join("GeoLite2-City.mmdb");
-    let asn = dir.join("GeoLite2-ASN.mmdb");
-    let cities: Vec<(&str, _)> = cities.iter().map(|(n, r)| (n.as_str(), r)).collect();
-    let asns: Vec<(&str, _)> = asns.iter().map(|(n, r)| (n.as_str(), r)).collect();
-    common::mmdb::write_mmdb(&city, "GeoLite2-City", &cities);
-    common::mmdb::write_mmdb(&asn, "GeoLite2-ASN", &asns);
-    vec![
-        "--geoip-city".into(),
-        city.into(),
-        "--geoip-asn".into(),
-        asn.into(),
-    ]
-}
-
 /// Ingests `inputs` into a new case and runs one investigation; returns its finding, or what
 /// went wrong.
 fn run_on(inputs: &Path, id: &str) -> Result<serde_json::Value, String> {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("case.duckdb");
-    let geo = geo_args(inputs.parent().unwrap(), dir.path());
+    let geo = fixture_geo_args(inputs.parent().unwrap(), dir.path());
     let ingest = rootlens()
         .args(["ingest", "--quiet", "--db"])
         .arg(&db)

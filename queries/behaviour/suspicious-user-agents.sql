@@ -46,7 +46,7 @@ SELECT
     coalesce(t.user_arn, t.principal_id) AS principal,
     t.source_ip,
     CASE WHEN t.tool <> '' THEN t.tool ELSE 'script client after console-only use' END AS tool,
-    any_value(t.user_agent) AS user_agent,
+    arg_min(t.user_agent, (t.event_time, t.event_id)) AS user_agent,
     count(*) AS calls,
     list(t.event_id ORDER BY t.event_time, t.event_id)[1:20] AS event_ids
 FROM tagged t

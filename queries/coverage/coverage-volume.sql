@@ -21,20 +21,47 @@ silences AS (
     SELECT account_id, aws_region, hour,
            lead(hour) OVER (PARTITION BY account_id, aws_region ORDER BY hour) - hour AS to_next
     FROM hourly
+),
+-- Per account and region (joined, not correlated subqueries in the SELECT: Spark allows those
+-- only outside an aggregate).
+per_region AS (
+    SELECT
+        account_id,
+        aws_region,
+        min(hour) AS first_hour,
+        max(hour) AS last_hour,
+        sum(events) AS events,
+        count(*) AS active_hours,
+        date_diff('hour', min(hour), max(hour)) + 1 - count(*) AS empty_hours,
+        max(events) AS busiest_hour_events
+    FROM hourly
+    GROUP BY account_id, aws_region
+),
+longest AS (
+    SELECT account_id, aws_region, max(to_next) AS longest_silence
+    FROM silences
+    GROUP BY account_id, aws_region
+),
+firsts AS (
+    SELECT recipient_account_id AS account_id, aws_region,
+           list(event_id ORDER BY event_time, event_id)[1:3] AS event_ids
+    FROM events
+    GROUP BY recipient_account_id, aws_region
 )
 SELECT
-    h.account_id,
-    h.aws_region,
-    min(h.hour) AS first_hour,
-    max(h.hour) AS last_hour,
-    sum(h.events) AS events,
-    count(*) AS active_hours,
-    date_diff('hour', min(h.hour), max(h.hour)) + 1 - count(*) AS empty_hours,
-    max(h.events) AS busiest_hour_events,
-    (SELECT max(to_next) FROM silences s
-     WHERE s.account_id = h.account_id AND s.aws_region IS NOT DISTINCT FROM h.aws_region) AS longest_silence,
-    (SELECT list(event_id ORDER BY event_time, event_id)[1:3] FROM events e
-     WHERE e.recipient_account_id = h.account_id AND e.aws_region IS NOT DISTINCT FROM h.aws_region) AS event_ids
-FROM hourly h
-GROUP BY h.account_id, h.aws_region
-ORDER BY h.account_id, h.aws_region
+    p.account_id,
+    p.aws_region,
+    p.first_hour,
+    p.last_hour,
+    p.events,
+    p.active_hours,
+    p.empty_hours,
+    p.busiest_hour_events,
+    l.longest_silence,
+    f.event_ids
+FROM per_region p
+LEFT JOIN longest l
+  ON l.account_id = p.account_id AND l.aws_region IS NOT DISTINCT FROM p.aws_region
+LEFT JOIN firsts f
+  ON f.account_id = p.account_id AND f.aws_region IS NOT DISTINCT FROM p.aws_region
+ORDER BY p.account_id, p.aws_region

@@ -44,13 +44,16 @@ WHERE event_row IN (
                       OR lower(request_parameters->>'$.enableLogFileValidation') = 'false'
                       OR (request_parameters->>'$.s3BucketName') IS NOT NULL))
              OR (event_name = 'PutEventSelectors'
-                 AND ((request_parameters->'$.advancedEventSelectors') IS NOT NULL
-                      OR list_contains(
-                             json_extract_string(request_parameters, '$.eventSelectors[*].includeManagementEvents'),
-                             'false')
-                      OR len(list_filter(
-                             json_extract_string(request_parameters, '$.eventSelectors[*].readWriteType'),
-                             lambda x: x <> 'All')) > 0))
+                 AND ((request_parameters->>'$.advancedEventSelectors') IS NOT NULL
+                      -- a selector without management events, or with a readWriteType other
+                      -- than All (the selectors' JSON text is compact on both engines)
+                      OR contains(request_parameters->>'$.eventSelectors',
+                                  '"includeManagementEvents":false')
+                      OR contains(request_parameters->>'$.eventSelectors',
+                                  '"includeManagementEvents":"false"')
+                      OR contains(replace(request_parameters->>'$.eventSelectors',
+                                          '"readWriteType":"All"', ''),
+                                  '"readWriteType"')))
              OR (event_name = 'PutInsightSelectors'
-                 AND json_array_length(request_parameters->'$.insightSelectors') = 0)))
+                 AND json_array_length(json_extract(request_parameters, '$.insightSelectors')) = 0)))
 ORDER BY event_time, event_id

@@ -20,7 +20,7 @@ WHERE event_row IN (
     SELECT event_row FROM events
     WHERE (event_source = 'ec2.amazonaws.com' AND event_name = 'DeleteFlowLogs')
          OR (event_source = 's3.amazonaws.com' AND event_name = 'PutBucketLogging'
-             AND (request_parameters->'$.BucketLoggingStatus.LoggingEnabled') IS NULL)
+             AND (request_parameters->>'$.BucketLoggingStatus.LoggingEnabled') IS NULL)
          OR (event_source = 'logs.amazonaws.com'
              AND event_name IN ('DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy')))
 ORDER BY event_time, event_id

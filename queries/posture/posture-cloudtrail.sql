@@ -50,26 +50,26 @@ WITH trails AS (
            CASE WHEN NOT listed THEN 'no saved trail list' ELSE 'no multi-region trail' END AS detail,
            'aws cloudtrail describe-trails' AS command, * EXCLUDE (account_id)
     FROM per_account
-    UNION ALL BY NAME
+    UNION ALL
     SELECT account_id, '3.1' AS cis_control, 'logging' AS requirement,
            CASE WHEN any_logging THEN NULL WHEN status_missing THEN 'not collected' ELSE 'fail' END AS status,
            CASE WHEN status_missing AND NOT coalesce(any_logging, false) THEN 'the status of ' || trail_names || ' was not saved'
                 ELSE 'no multi-region trail is logging: ' || trail_names END AS detail,
            'aws cloudtrail get-trail-status --name TRAIL' AS command, * EXCLUDE (account_id)
     FROM per_account WHERE multi_region_trails > 0
-    UNION ALL BY NAME
+    UNION ALL
     SELECT account_id, '3.1' AS cis_control, 'management events (read and write)' AS requirement,
            CASE WHEN logging_with_management THEN NULL WHEN selectors_missing THEN 'not collected' ELSE 'fail' END AS status,
            CASE WHEN selectors_missing AND NOT coalesce(logging_with_management, false) THEN 'the event selectors of ' || trail_names || ' were not saved'
                 ELSE 'no logging multi-region trail records all management events' END AS detail,
            'aws cloudtrail get-event-selectors --trail-name TRAIL' AS command, * EXCLUDE (account_id)
     FROM per_account WHERE any_logging
-    UNION ALL BY NAME
+    UNION ALL
     SELECT account_id, '3.2' AS cis_control, 'log file validation' AS requirement, 'fail' AS status,
            'log file validation is off on ' || without_validation AS detail,
            'aws cloudtrail describe-trails' AS command, * EXCLUDE (account_id)
     FROM per_account WHERE without_validation IS NOT NULL
-    UNION ALL BY NAME
+    UNION ALL
     SELECT account_id, '3.5' AS cis_control, 'KMS encryption' AS requirement, 'fail' AS status,
            'no KMS key (SSE-S3 only) on ' || without_kms AS detail,
            'aws cloudtrail describe-trails' AS command, * EXCLUDE (account_id)

@@ -30,7 +30,7 @@ WITH launches AS (
         SELECT event_row FROM events
         WHERE event_source = 'ec2.amazonaws.com'
             AND event_name IN ('RunInstances', 'ModifyInstanceAttribute'))
-        AND (request_parameters->'$.userData') IS NOT NULL
+        AND (request_parameters->>'$.userData') IS NOT NULL
 ),
 by_suspects AS (
     SELECT l.*, s.matched_by,

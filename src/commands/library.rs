@@ -44,6 +44,16 @@ pub fn run(action: QueriesAction) -> Result<Outcome> {
             Ok(Outcome::default())
         }
         QueriesAction::Lint { dir } => lint(dir.as_deref()),
+        QueriesAction::Export { dir } => {
+            let written = library::export::write(&dir)?;
+            println!(
+                "{} investigations and the case's SQL written to {} (spark/rootlens_spark.py --library {})",
+                written.investigations,
+                dir.display(),
+                dir.display()
+            );
+            Ok(Outcome::default())
+        }
     }
 }
 
@@ -109,6 +119,12 @@ fn lint(dir: Option<&std::path::Path>) -> Result<Outcome> {
     let mut problems = Vec::new();
     for inv in &investigations {
         let mut complain = |what: String| problems.push(format!("{}: {}", inv.origin, what));
+        for problem in library::portability::check(&inv.sql) {
+            complain(format!(
+                "line {} of the query: {}",
+                problem.line, problem.message
+            ));
+        }
         if !inv.sql.to_ascii_uppercase().contains("ORDER BY") {
             complain(
                 "the query has no ORDER BY: findings must come in a deterministic order".into(),

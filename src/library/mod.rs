@@ -1,7 +1,9 @@
 //! The investigation library: `.sql` files with a metadata header, built in (embedded from
 //! `queries/`) and optionally extended or overridden by a user's folder.
 
+pub mod export;
 pub mod header;
+pub mod portability;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -83,7 +85,7 @@ pub fn built_in() -> Result<Library> {
     Ok(found)
 }
 
-fn collect<'a>(dir: &'a include_dir::Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
+pub(crate) fn collect<'a>(dir: &'a include_dir::Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
     for file in dir.files() {
         if file.path().extension().is_some_and(|e| e == "sql") {
             out.push(file);

@@ -13,6 +13,7 @@
 pub mod charts;
 mod context;
 mod data;
+pub mod findings_only;
 mod map;
 pub mod pdf;
 mod story;
@@ -453,6 +454,7 @@ mod tests {
             "_style.html",
             "_verdict.html",
             "brief.html",
+            "findings.html",
         ];
         let mut expected: Vec<String> = builtin
             .iter()

@@ -1,0 +1,1 @@
+"""rootlens investigations on Apache Spark: the same .sql files, translated by sqlglot."""
