@@ -33,14 +33,19 @@ fn small_case(dir: &Path) -> PathBuf {
         &gzip(&records(&events)),
     );
     let db = dir.join("case.duckdb");
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&db)
-        .arg(&export)
-        .output()
-        .unwrap();
+    let out = ingest(&db, &export);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     db
+}
+
+/// `rootlens ingest --db case input`.
+fn ingest(case: &Path, input: &Path) -> std::process::Output {
+    rootlens()
+        .args(["ingest", "--db"])
+        .arg(case)
+        .arg(input)
+        .output()
+        .unwrap()
 }
 
 /// Runs rootlens with `args` followed by `--db case`, returning (exit code, stderr).
@@ -92,12 +97,7 @@ fn a_file_that_is_not_duckdb_is_refused_and_left_unchanged() {
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&case)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = ingest(&case, &input);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a case file"));
     assert_eq!(sha256(&case), before, "the file was changed");
@@ -138,12 +138,7 @@ fn another_tools_duckdb_database_is_not_written_into() {
     }
     let before = sha256(&case);
     let input = an_input(dir.path());
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&case)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = ingest(&case, &input);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -170,12 +165,7 @@ fn a_newer_rootlens_case_is_read_with_a_warning_and_never_written() {
     }
     let before = sha256(&case);
     let input = an_input(dir.path());
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&case)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = ingest(&case, &input);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -206,12 +196,7 @@ fn a_case_another_process_holds_names_that_process() {
     // This test process holds the case open for writing, as a running ingest would.
     let holder = duckdb::Connection::open(&case).unwrap();
     let pid = format!("PID {}", std::process::id());
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&case)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = ingest(&case, &input);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is in use by another process"), "{stderr}");
@@ -223,12 +208,7 @@ fn a_case_another_process_holds_names_that_process() {
     }
     drop(holder);
     // Once the holder is gone, the same ingest completes and nothing was lost.
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&case)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = ingest(&case, &input);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(scalar(&case, "SELECT count(*) FROM events"), "51");
 }
@@ -252,12 +232,7 @@ fn hostile_file_names_and_a_symlink_loop_lose_nothing() {
     .unwrap();
     std::os::unix::fs::symlink(".", tree.join("loop")).unwrap();
     let db = dir.path().join("case.duckdb");
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&db)
-        .arg(&tree)
-        .output()
-        .unwrap();
+    let out = ingest(&db, &tree);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The loop is an input that could not be read: exit status 3, and the rest is loaded.
@@ -361,12 +336,7 @@ fn a_full_disk_stops_ingest_cleanly_and_a_second_run_completes_the_case() {
     );
 
     // With room again, the same ingest completes the case without adding anything twice.
-    let out = rootlens()
-        .args(["ingest", "--db"])
-        .arg(&db)
-        .arg(&export)
-        .output()
-        .unwrap();
+    let out = ingest(&db, &export);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         scalar(&db, "SELECT count(*) FROM events"),
