@@ -46,21 +46,22 @@ WITH grants AS (
                                'PutUserPolicy', 'PutGroupPolicy', 'PutRolePolicy',
                                'CreatePolicyVersion'))
 ),
--- Successful IAM changes, to tell an identity that administers IAM from one that never did.
-iam_changes AS (
-    SELECT recipient_account_id AS account_id, event_time,
-           coalesce(session_issuer_arn, user_arn, principal_id) AS caller
+-- Each identity's first successful IAM change, to tell one that administers IAM from one
+-- that never did.
+first_iam_changes AS (
+    SELECT recipient_account_id AS account_id,
+           coalesce(session_issuer_arn, user_arn, principal_id) AS caller,
+           min(event_time) AS first_change
     FROM events
     WHERE event_source = 'iam.amazonaws.com' AND read_only IS DISTINCT FROM true
       AND error_code IS NULL
+    GROUP BY 1, 2
 ),
 weighed AS (
     SELECT
-        *,
-        user_type IS DISTINCT FROM 'Root' AND EXISTS (
-            SELECT 1 FROM iam_changes earlier
-            WHERE earlier.account_id = grants.account_id AND earlier.caller = grants.caller
-              AND earlier.event_time < grants.event_time - INTERVAL 1 DAY) AS routine,
+        g.*,
+        coalesce(g.user_type IS DISTINCT FROM 'Root'
+                 AND f.first_change < g.event_time - INTERVAL 1 DAY, false) AS routine,
         CASE
             WHEN event_name LIKE 'Attach%'
                  THEN CASE WHEN policy LIKE '%:policy/AdministratorAccess'
@@ -70,7 +71,8 @@ weighed AS (
             WHEN event_name = 'CreatePolicyVersion' THEN 0
             ELSE 2
         END - CASE WHEN error_code IS NULL THEN 0 ELSE 1 END AS weight
-    FROM grants
+    FROM grants g
+    LEFT JOIN first_iam_changes f ON f.account_id = g.account_id AND f.caller = g.caller
 )
 SELECT
     event_time, account_id, aws_region, user_type, principal, source_ip, user_agent, event_name,

@@ -20,7 +20,7 @@
 -- references: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html
 WITH launches AS (
     SELECT
-        event_row, event_time,
+        event_row, event_time, user_type,
         recipient_account_id AS account_id,
         coalesce(session_issuer_arn, user_arn, principal_id) AS launcher,
         error_code
@@ -32,17 +32,21 @@ WITH launches AS (
             AND event_name IN ('RunInstances', 'ModifyInstanceAttribute'))
         AND (request_parameters->>'$.userData') IS NOT NULL
 ),
-by_suspects AS (
-    SELECT l.*, s.matched_by,
-           e.user_type <> 'Root' AND EXISTS (
-               SELECT 1 FROM launches earlier
-               WHERE earlier.account_id = l.account_id AND earlier.launcher = l.launcher
-                 AND earlier.error_code IS NULL
-                 AND earlier.event_time < l.event_time - INTERVAL 1 DAY) AS routine
+-- Each identity's first successful launch with user data: one launched more than a day
+-- before this one makes it routine.
+first_launches AS (
+    SELECT account_id, launcher, min(event_time) AS first_launch
+    FROM launches
+    WHERE error_code IS NULL
+    GROUP BY account_id, launcher
+),
+routine AS (
+    -- Not routine: root, or no successful launch with user data more than a day before.
+    SELECT l.event_row,
+           coalesce(l.user_type <> 'Root'
+                    AND f.first_launch < l.event_time - INTERVAL 1 DAY, false) AS routine
     FROM launches l
-    JOIN suspect_events s ON s.event_row = l.event_row
-    JOIN events e ON e.event_row = l.event_row
-    WHERE l.event_time >= s.since
+    LEFT JOIN first_launches f ON f.account_id = l.account_id AND f.launcher = l.launcher
 )
 SELECT
     e.event_time,
@@ -54,15 +58,17 @@ SELECT
     e.user_agent,
     e.event_name,
     e.request_parameters->>'$.instanceType' AS instance_type,
-    b.matched_by,
+    s.matched_by,
     CASE WHEN e.user_type = 'Root' THEN 'root: never routine'
-         WHEN b.routine THEN 'launched with user data more than a day before'
+         WHEN r.routine THEN 'launched with user data more than a day before'
          ELSE 'new for this identity' END AS history,
     CASE WHEN e.error_code IS NULL THEN 'succeeded' ELSE 'failed: ' || e.error_code END AS outcome,
-    CASE (CASE WHEN b.routine THEN 1 ELSE 0 END) + (CASE WHEN e.error_code IS NULL THEN 0 ELSE 1 END)
+    CASE (CASE WHEN r.routine THEN 1 ELSE 0 END) + (CASE WHEN e.error_code IS NULL THEN 0 ELSE 1 END)
         WHEN 0 THEN 'high' WHEN 1 THEN 'medium' ELSE 'low' END AS severity,
     e.error_code,
     e.event_id
-FROM by_suspects b
-JOIN events e ON e.event_row = b.event_row
+FROM events e
+JOIN suspect_events s ON s.event_row = e.event_row
+JOIN routine r ON r.event_row = e.event_row
+WHERE e.event_time >= s.since
 ORDER BY e.event_time, e.event_id
