@@ -96,7 +96,10 @@ def session(master):
         builder = builder.master(master)
     # Times are UTC throughout, as in the case.
     log4j = os.path.join(os.path.dirname(os.path.abspath(__file__)), "log4j2.properties")
+    # Spark's 1 GiB default driver heap ran out over a batch of cases (local mode runs the
+    # executors in the driver); spark-submit's --driver-memory, when given, takes precedence.
     builder = builder.config("spark.sql.session.timeZone", "UTC") \
+        .config("spark.driver.memory", os.environ.get("ROOTLENS_SPARK_DRIVER_MEMORY", "4g")) \
         .config("spark.ui.showConsoleProgress", "false") \
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
     spark = builder.getOrCreate()
