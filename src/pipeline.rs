@@ -57,7 +57,7 @@ pub fn ingest_and_enrich(
     let summary = ingest::run(&conn, options)
         .with_context(|| format!("ingest into the case {} stopped", db.display()))?;
     let verified = verify::run(&conn, integrity)?;
-    store::credential_events::refresh(&conn)?;
+    store::credential_events::mark_current(&conn)?;
     let search =
         enrich::geo::search_dirs_with_inputs(db.parent(), &options.inputs, geo.system_dirs);
     let enriched = enrich_with(&conn, geo, &search)?;

@@ -11,6 +11,7 @@ use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 use xxhash_rust::xxh3::xxh3_128;
 
+use super::credential_facts::{facts_of, CredentialFact};
 use crate::decode::cloudtrail::Record;
 use crate::time::parse_utc_micros;
 
@@ -42,6 +43,8 @@ macro_rules! event_columns {
             $( $name: $builder, )*
             /// One key per row, for the writer's de-duplication.
             keys: Vec<EventKey>,
+            /// The `credential_events` rows of the batch's records, by row.
+            facts: Vec<(usize, CredentialFact)>,
             min_time: Option<i64>,
             max_time: Option<i64>,
         }
@@ -51,6 +54,7 @@ macro_rules! event_columns {
                 EventBatchBuilder {
                     $( $name: <$builder>::for_one_batch(), )*
                     keys: Vec::with_capacity(BATCH_ROWS),
+                    facts: Vec::new(),
                     min_time: None,
                     max_time: None,
                 }
@@ -165,6 +169,8 @@ impl ColumnBuilder for Int64Builder {
 pub struct EventBatch {
     pub rows: RecordBatch,
     pub keys: Vec<EventKey>,
+    /// `credential_events` rows of the batch's records, with the row each belongs to.
+    pub facts: Vec<(usize, CredentialFact)>,
     pub min_time: Option<i64>,
     pub max_time: Option<i64>,
 }
@@ -197,6 +203,9 @@ impl EventBatchBuilder {
         index: u64,
         insight: bool,
     ) {
+        let row = self.keys.len();
+        self.facts
+            .extend(facts_of(record, raw).into_iter().map(|fact| (row, fact)));
         self.keys.push(event_key(
             record.recipient_account_id.as_deref(),
             record.event_id.as_deref(),
@@ -295,6 +304,7 @@ impl EventBatchBuilder {
         EventBatch {
             rows,
             keys: std::mem::replace(&mut self.keys, Vec::with_capacity(BATCH_ROWS)),
+            facts: std::mem::take(&mut self.facts),
             min_time: self.min_time.take(),
             max_time: self.max_time.take(),
         }

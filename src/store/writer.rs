@@ -12,6 +12,7 @@ use duckdb::arrow::compute::filter_record_batch;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Appender, Connection};
 
+use super::credential_facts::CredentialFact;
 use super::event_batch::{self, event_key, EventBatch, EventKey};
 use super::outcome::{DigestFile, FileOutcome, FileStatus, ReportTime};
 use crate::decode::credreport::{Cell, CredentialReport, CredentialRow};
@@ -95,6 +96,7 @@ pub struct CaseWriter<'conn> {
     duplicates: Appender<'conn>,
     sources: Appender<'conn>,
     errors: Appender<'conn>,
+    credential_events: Appender<'conn>,
     /// `digests` and `digest_log_files`.
     digests: super::evidence::DigestAppenders<'conn>,
     /// Columns of an event batch that `duplicate_events` keeps, in its order.
@@ -104,6 +106,8 @@ pub struct CaseWriter<'conn> {
     unreadable_before: HashSet<String>,
     /// Keys added by the file being written, to forget them if the file fails.
     file_keys: Vec<EventKey>,
+    /// `credential_events` rows of the events the file being written adds.
+    file_facts: Vec<CredentialFact>,
     file_counts: FileCounts,
     file_min: Option<i64>,
     file_max: Option<i64>,
@@ -131,6 +135,7 @@ impl<'conn> CaseWriter<'conn> {
             duplicates: conn.appender("duplicate_events")?,
             sources: conn.appender("sources")?,
             errors: conn.appender("load_errors")?,
+            credential_events: conn.appender("credential_events")?,
             digests: super::evidence::DigestAppenders::new(conn)?,
             duplicate_columns: [
                 "event_id",
@@ -145,6 +150,7 @@ impl<'conn> CaseWriter<'conn> {
             failed_before,
             unreadable_before,
             file_keys: Vec::new(),
+            file_facts: Vec::new(),
             file_counts: FileCounts::default(),
             file_min: None,
             file_max: None,
@@ -168,6 +174,8 @@ impl<'conn> CaseWriter<'conn> {
         for (key, _) in batch.keys.iter().zip(&keep).filter(|(_, k)| **k) {
             self.file_keys.push(*key);
         }
+        let kept_facts = batch.facts.into_iter().filter(|(row, _)| keep[*row]);
+        self.file_facts.extend(kept_facts.map(|(_, fact)| fact));
         self.file_counts.added += kept as u64;
         self.file_counts.duplicates += (keep.len() - kept) as u64;
         if let Some(t) = batch.min_time {
@@ -201,6 +209,7 @@ impl<'conn> CaseWriter<'conn> {
         let mut counts = std::mem::take(&mut self.file_counts);
         let span = (self.file_min.take(), self.file_max.take());
         let keys = std::mem::take(&mut self.file_keys);
+        let facts = std::mem::take(&mut self.file_facts);
         self.uncommitted_files += 1;
         if outcome.status == FileStatus::AlreadyIngested {
             return Ok(counts);
@@ -208,6 +217,8 @@ impl<'conn> CaseWriter<'conn> {
         if outcome.status == FileStatus::Failed && (counts.added > 0 || counts.duplicates > 0) {
             self.discard_file_events(source_id, &keys)?;
             counts = FileCounts::default();
+        } else {
+            self.append_credential_facts(&facts)?;
         }
         self.replace_earlier_attempts(outcome)?;
         if let Some((report, time)) = &outcome.credential_report {
@@ -229,6 +240,27 @@ impl<'conn> CaseWriter<'conn> {
             self.commit()?;
         }
         Ok(counts)
+    }
+
+    fn append_credential_facts(&mut self, facts: &[CredentialFact]) -> Result<()> {
+        for fact in facts {
+            self.credential_events.append_row(params![
+                fact.event_id,
+                fact.recipient_account_id,
+                fact.kind,
+                fact.new_key,
+                fact.issued_arn,
+                fact.role_arn,
+                fact.session_name,
+                fact.source_identity,
+                fact.external_provider,
+                fact.external_subject,
+                fact.expiration_text,
+                fact.target_principal,
+                fact.assumed_root,
+            ])?;
+        }
+        Ok(())
     }
 
     /// Takes a failed file's events out of the case again.
@@ -337,6 +369,7 @@ impl<'conn> CaseWriter<'conn> {
         self.duplicates.flush()?;
         self.sources.flush()?;
         self.errors.flush()?;
+        self.credential_events.flush()?;
         self.digests.flush()?;
         Ok(())
     }
@@ -362,6 +395,7 @@ impl<'conn> CaseWriter<'conn> {
         drop(self.duplicates);
         drop(self.sources);
         drop(self.errors);
+        drop(self.credential_events);
         drop(self.digests);
         self.conn.execute_batch("COMMIT")?;
         Ok(())
