@@ -1,12 +1,8 @@
-//! Ingest: discover inputs, decode them on all cores, store them through several writers.
+//! Ingest: discover inputs, decode them on all cores, write them through one writer.
 //!
 //! Workers claim files in discovery order and stream each file's batches through a small
-//! bounded channel of its own. The calling thread drains the files in that same order and
-//! decides which events are new (so the first copy of an event in input order is the one
-//! stored, whatever the timing), then hands each file to one of a few writers. Each writer has
-//! its own connection and transaction, so DuckDB's storage work (copying, compressing) runs on
-//! as many threads. Memory stays bounded by (threads x channel depth x batch size) whatever the
-//! size of the inputs.
+//! bounded channel of its own; the writer drains the files in that same order. Memory stays
+//! bounded by (threads x channel depth x batch size) whatever the size of the inputs.
 
 pub mod discover;
 pub mod security_lake;
@@ -25,9 +21,8 @@ use duckdb::Connection;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::decode::DecodeError;
-use crate::store::event_batch::EventBatch;
 use crate::store::outcome::{FileOutcome, FileStatus, SourceKind};
-use crate::store::writer::{load_existing, CaseWriter, Deduplicator, FileCounts};
+use crate::store::writer::{load_existing, CaseWriter};
 use crate::terminal::sanitize;
 use worker::{decode_file, FileMessage, HashRegistry, WorkerSettings};
 
@@ -39,10 +34,6 @@ pub const DEFAULT_MAX_DECOMPRESSED_MB: u64 = 4096;
 
 /// Batches that may wait per file between a worker and the writer.
 const BATCHES_IN_FLIGHT: usize = 4;
-
-/// Most writers: each holds a transaction whose rows DuckDB buffers within the shared memory
-/// limit, and more than a few only contend for it.
-const MAX_WRITERS: usize = 4;
 
 pub struct IngestOptions {
     pub inputs: Vec<PathBuf>,
@@ -232,16 +223,15 @@ pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> 
         jobs: jobs_tx,
     };
 
-    let writers = options.threads.clamp(1, MAX_WRITERS);
-    let connections = (0..writers)
-        .map(|_| conn.try_clone())
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut deduplicator = Deduplicator::new(existing.event_keys);
-    let (done_tx, done_rx) = crossbeam_channel::unbounded::<Written>();
-    let first_source_id = existing.next_source_id;
-    let (failed_before, unreadable_before) = (existing.failed_hashes, existing.unreadable_paths);
-    let mut written = Vec::with_capacity(discovered.files.len());
-    let (sequenced, ended) = std::thread::scope(|scope| {
+    let mut summary = IngestSummary::default();
+    let mut writer = CaseWriter::new(
+        conn,
+        existing.event_keys,
+        existing.failed_hashes,
+        existing.unreadable_paths,
+        options.commit_every,
+    )?;
+    let write_result = std::thread::scope(|scope| -> Result<()> {
         for _ in 0..options.threads.max(1) {
             scope.spawn(|| {
                 while let Some((path, source_id, tx)) = dispatcher.claim() {
@@ -252,216 +242,52 @@ pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> 
                 }
             });
         }
-        let mut inboxes = Vec::new();
-        let mut handles = Vec::new();
-        for connection in connections {
-            let (tx, rx) = bounded::<ToWriter>(BATCHES_IN_FLIGHT * 2);
-            inboxes.push(tx);
-            let (failed_before, unreadable_before) =
-                (failed_before.clone(), unreadable_before.clone());
-            let done = done_tx.clone();
-            let commit_every = options.commit_every;
-            handles.push(scope.spawn(move || {
-                write_files(
-                    &connection,
-                    failed_before,
-                    unreadable_before,
-                    commit_every,
-                    rx,
-                    done,
-                )
-            }));
-        }
-        drop(done_tx);
-        let mut events = 0;
-        let mut on_written = |file: Written| {
-            progress.inc(file.outcome.size);
-            if file.outcome.kind != SourceKind::CredentialReport {
-                events += file.counts.added;
-            }
-            written.push(file);
+        // Exactly one job per discovered file arrives, in discovery order.
+        let mut files_done = 0u64;
+        // Taking the receiver by value drops it (and unblocks every worker) if writing fails.
+        for job in jobs_rx.into_iter().take(discovered.files.len()) {
+            let outcome = drain_job(&mut writer, &job)?;
+            let counts = writer.finish_file(job.source_id, &outcome)?;
+            summary.record(&outcome, counts.added, counts.duplicates);
+            files_done += 1;
+            progress.inc(outcome.size);
             progress.set_message(format!(
-                "{}/{} files, {events} events",
-                written.len(),
-                discovered.files.len()
+                "{files_done}/{} files, {} events",
+                discovered.files.len(),
+                summary.events_added
             ));
-        };
-        let sequenced = sequence(
-            jobs_rx,
-            discovered.files.len(),
-            &mut deduplicator,
-            &inboxes,
-            &done_rx,
-            &mut on_written,
-        );
-        // What discovery could not read is recorded like any other failed file, so `sources`
-        // and `load_errors` hold it too.
-        let ids = dispatcher.next_source_id()..;
-        if sequenced.is_ok() {
-            for (source_id, (path, reason)) in ids.zip(&discovered.unreadable) {
-                let outcome =
-                    FileOutcome::failed(path, DecodeError::new("the path", reason.clone()));
-                let message = ToWriter::Finish(source_id, Box::new(outcome));
-                if inboxes[0].send(message).is_err() {
-                    break;
-                }
-            }
         }
-        drop(inboxes);
-        let ended: Vec<WriterEnd> = handles
-            .into_iter()
-            .map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    Err((anyhow::anyhow!("a writer stopped unexpectedly"), Vec::new()))
-                })
-            })
-            .collect();
-        done_rx.iter().for_each(&mut on_written);
-        (sequenced, ended)
+        Ok(())
     });
     progress.finish_and_clear();
-
-    let mut committed = Vec::new();
-    let mut first_error = None;
-    for end in ended {
-        match end {
-            Ok(files) => committed.extend(files),
-            Err((cause, files)) => {
-                committed.extend(files);
-                first_error.get_or_insert(cause);
-            }
+    let total_files = discovered.files.len() + discovered.unreadable.len();
+    let stopped = |cause: anyhow::Error, committed: u64| {
+        writing_stopped(cause, committed, total_files, &discovered.files)
+    };
+    if let Err(cause) = write_result {
+        return Err(stopped(cause, writer.committed_files()));
+    }
+    // What discovery could not read is recorded like any other failed file, so `sources` and
+    // `load_errors` hold it too.
+    let ids = dispatcher.next_source_id()..;
+    for (source_id, (path, reason)) in ids.zip(discovered.unreadable) {
+        let outcome = FileOutcome::failed(&path, DecodeError::new("the path", reason));
+        if let Err(cause) = writer.finish_file(source_id, &outcome) {
+            return Err(stopped(cause, writer.committed_files()));
         }
+        summary.record(&outcome, 0, 0);
     }
-    // A writer's own error says more than the sequencer's "a writer stopped".
-    if let Some(cause) = first_error.or(sequenced.err()) {
-        let total_files = discovered.files.len() + discovered.unreadable.len();
-        let committed: HashSet<i32> = committed.into_iter().collect();
-        return Err(writing_stopped(
-            cause,
-            &committed,
-            first_source_id,
-            total_files,
-            &discovered.files,
-        ));
-    }
-    let mut summary = IngestSummary::default();
-    written.sort_by_key(|file| file.source_id);
-    for file in &written {
-        summary.record(&file.outcome, file.counts.added, file.counts.duplicates);
-    }
+    let committed = writer.committed_files();
+    writer.close().map_err(|cause| stopped(cause, committed))?;
     summary.elapsed = started.elapsed();
     Ok(summary)
-}
-
-/// Work for a writer: a batch of a file's events with which of them are new, or the end of a
-/// file.
-enum ToWriter {
-    Events(EventBatch, Vec<bool>),
-    Finish(i32, Box<FileOutcome>),
-}
-
-/// A file a writer finished (committed or not yet), with what it added.
-struct Written {
-    source_id: i32,
-    outcome: Box<FileOutcome>,
-    counts: FileCounts,
-}
-
-/// The files a writer committed, and why it stopped if it failed.
-type WriterEnd = std::result::Result<Vec<i32>, (anyhow::Error, Vec<i32>)>;
-
-/// Takes the files in input order, decides which events are new and hands each file to a
-/// writer: the writers in turn for files with events, the first one for the rest (public keys
-/// and signatures are added only when the case lacks them, which one transaction can tell).
-fn sequence(
-    jobs: Receiver<Job>,
-    files: usize,
-    deduplicator: &mut Deduplicator,
-    writers: &[Sender<ToWriter>],
-    done: &Receiver<Written>,
-    on_written: &mut impl FnMut(Written),
-) -> Result<()> {
-    let stopped = || anyhow::anyhow!("a writer stopped");
-    let mut next_writer = 0;
-    // Taking the receiver by value drops it (and unblocks every worker) when this returns early.
-    for job in jobs.into_iter().take(files) {
-        let mut writer = None;
-        let mut outcome = None;
-        for message in job.messages.iter() {
-            match message {
-                FileMessage::Events(batch) => {
-                    let keep = deduplicator.keep(&batch.keys);
-                    let inbox = *writer.get_or_insert_with(|| {
-                        next_writer = (next_writer + 1) % writers.len();
-                        next_writer
-                    });
-                    writers[inbox]
-                        .send(ToWriter::Events(batch, keep))
-                        .map_err(|_| stopped())?;
-                }
-                FileMessage::Finished(finished) => {
-                    outcome = Some(finished);
-                    break;
-                }
-            }
-        }
-        let outcome = outcome.unwrap_or_else(|| {
-            Box::new(FileOutcome::failed(
-                &job.path,
-                DecodeError::new(
-                    "the file",
-                    "the decoder stopped without finishing this file (internal error)",
-                ),
-            ))
-        });
-        deduplicator.finish_file(outcome.status == FileStatus::Failed);
-        writers[writer.unwrap_or(0)]
-            .send(ToWriter::Finish(job.source_id, outcome))
-            .map_err(|_| stopped())?;
-        done.try_iter().for_each(&mut *on_written);
-    }
-    Ok(())
-}
-
-/// One writer's thread: stores what it is handed until its inbox closes, then commits.
-fn write_files(
-    conn: &Connection,
-    failed_before: HashSet<String>,
-    unreadable_before: HashSet<String>,
-    commit_every: u64,
-    inbox: Receiver<ToWriter>,
-    done: Sender<Written>,
-) -> WriterEnd {
-    let mut writer = CaseWriter::new(conn, failed_before, unreadable_before, commit_every)
-        .map_err(|cause| (cause, Vec::new()))?;
-    for message in inbox.iter() {
-        let result = match message {
-            ToWriter::Events(batch, keep) => writer.append(batch, &keep),
-            ToWriter::Finish(source_id, outcome) => {
-                writer.finish_file(source_id, &outcome).map(|counts| {
-                    // The main thread may be gone when a write failed elsewhere; nothing to tell.
-                    let _ = done.send(Written {
-                        source_id,
-                        outcome,
-                        counts,
-                    });
-                })
-            }
-        };
-        if let Err(cause) = result {
-            return Err((cause, writer.committed_files().to_vec()));
-        }
-    }
-    let committed = writer.committed_files().to_vec();
-    writer.close().map_err(|cause| (cause, committed))
 }
 
 /// The case could not be written (a full disk, a file size limit, an I/O error): says which
 /// files are safely in the case and which were not loaded, and how to finish.
 fn writing_stopped(
     cause: anyhow::Error,
-    committed: &HashSet<i32>,
-    first_source_id: i32,
+    committed: u64,
     total: usize,
     files: &[discover::DiscoveredFile],
 ) -> anyhow::Error {
@@ -471,23 +297,38 @@ fn writing_stopped(
     } else {
         "writing failed"
     };
-    let first_lost = (first_source_id..)
-        .zip(files)
-        .find(|(source_id, _)| !committed.contains(source_id))
-        .map(|(_, f)| {
+    let first_lost = files
+        .get(committed as usize)
+        .map(|f| {
             format!(
-                " (the first: {})",
+                ", from {} on",
                 crate::terminal::sanitize(&f.path.display().to_string())
             )
         })
         .unwrap_or_default();
-    let committed = committed.len() as u64;
     anyhow::anyhow!(
         "the case could not be written: {why} ({detail}). {committed} of {total} files of this \
          run are in the case; the other {} were not loaded{first_lost}. The case is usable as it \
          is: make room and run the same ingest again, and it adds only what is missing",
         total as u64 - committed.min(total as u64)
     )
+}
+
+/// Applies a job's batches; returns the file's outcome (a failed one if its worker vanished).
+fn drain_job(writer: &mut CaseWriter, job: &Job) -> Result<FileOutcome> {
+    for message in job.messages.iter() {
+        match message {
+            FileMessage::Events(batch) => writer.append(batch)?,
+            FileMessage::Finished(outcome) => return Ok(*outcome),
+        }
+    }
+    Ok(FileOutcome::failed(
+        &job.path,
+        DecodeError::new(
+            "the file",
+            "the decoder stopped without finishing this file (internal error)",
+        ),
+    ))
 }
 
 fn progress_bar(enabled: bool, total_bytes: u64) -> ProgressBar {

@@ -1,7 +1,6 @@
-//! A writer of a case during ingest, on a connection of its own. Several run at once, each
-//! storing the files handed to it; which events are new was decided before (`Deduplicator`, in
-//! input order). Each commits whole files only: a file's rows and its `sources` row are in the
-//! same transaction, so a killed ingest leaves no half-loaded file behind.
+//! The one writer of a case during ingest. It receives each file's batches in order, drops
+//! events already stored, and commits whole files only: a file's rows and its `sources` row are
+//! in the same transaction, so a killed ingest leaves no half-loaded file behind.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -28,41 +27,6 @@ const COMMIT_INTERVAL: Duration = Duration::from_secs(10);
 pub struct FileCounts {
     pub added: u64,
     pub duplicates: u64,
-}
-
-/// Decides, in input order, which events of each file are new: the first copy of an event is
-/// stored, later ones are recorded as duplicates. A failed file's events are forgotten again,
-/// so a later file's copy is stored instead.
-pub struct Deduplicator {
-    seen: HashSet<EventKey>,
-    /// Keys added by the file being read.
-    file_keys: Vec<EventKey>,
-}
-
-impl Deduplicator {
-    pub fn new(seen: HashSet<EventKey>) -> Self {
-        Deduplicator {
-            seen,
-            file_keys: Vec::new(),
-        }
-    }
-
-    /// For each event of a batch of the current file: whether it is new.
-    pub fn keep(&mut self, keys: &[EventKey]) -> Vec<bool> {
-        let keep: Vec<bool> = keys.iter().map(|key| self.seen.insert(*key)).collect();
-        let added = keys.iter().zip(&keep).filter(|(_, new)| **new);
-        self.file_keys.extend(added.map(|(key, _)| *key));
-        keep
-    }
-
-    /// The current file is done; a failed file's events count as never seen.
-    pub fn finish_file(&mut self, failed: bool) {
-        for key in self.file_keys.drain(..) {
-            if failed {
-                self.seen.remove(&key);
-            }
-        }
-    }
 }
 
 /// Everything already in a case that an ingest run must not add again.
@@ -137,17 +101,20 @@ pub struct CaseWriter<'conn> {
     digests: super::evidence::DigestAppenders<'conn>,
     /// Columns of an event batch that `duplicate_events` keeps, in its order.
     duplicate_columns: Vec<usize>,
+    seen: HashSet<EventKey>,
     failed_before: HashSet<String>,
     unreadable_before: HashSet<String>,
+    /// Keys added by the file being written, to forget them if the file fails.
+    file_keys: Vec<EventKey>,
     /// `credential_events` rows of the events the file being written adds.
     file_facts: Vec<CredentialFact>,
     file_counts: FileCounts,
     file_min: Option<i64>,
     file_max: Option<i64>,
     uncommitted_events: u64,
-    /// Source ids of the files finished since the last commit, and of those committed.
-    uncommitted_files: Vec<i32>,
-    committed_files: Vec<i32>,
+    /// Files finished since the last commit, and files committed in this run.
+    uncommitted_files: u64,
+    committed_files: u64,
     commit_every: u64,
     last_commit: Instant,
     tool_version: String,
@@ -156,6 +123,7 @@ pub struct CaseWriter<'conn> {
 impl<'conn> CaseWriter<'conn> {
     pub fn new(
         conn: &'conn Connection,
+        seen: HashSet<EventKey>,
         failed_before: HashSet<String>,
         unreadable_before: HashSet<String>,
         commit_every: u64,
@@ -178,28 +146,35 @@ impl<'conn> CaseWriter<'conn> {
             .iter()
             .map(|name| event_batch::schema().index_of(name))
             .collect::<Result<_, _>>()?,
+            seen,
             failed_before,
             unreadable_before,
+            file_keys: Vec::new(),
             file_facts: Vec::new(),
             file_counts: FileCounts::default(),
             file_min: None,
             file_max: None,
             uncommitted_events: 0,
-            uncommitted_files: Vec::new(),
-            committed_files: Vec::new(),
+            uncommitted_files: 0,
+            committed_files: 0,
             commit_every,
             last_commit: Instant::now(),
             tool_version: crate::tool_version(),
         })
     }
 
-    /// Appends the events of a batch that `keep` marks as new; records the others as duplicates.
-    pub fn append(&mut self, batch: EventBatch, keep: &[bool]) -> Result<()> {
+    /// Appends the events of a batch that are not in the case yet.
+    pub fn append(&mut self, batch: EventBatch) -> Result<()> {
+        let keep: Vec<bool> = batch
+            .keys
+            .iter()
+            .map(|key| self.seen.insert(*key))
+            .collect();
         let kept = keep.iter().filter(|k| **k).count();
-        let kept_facts = batch
-            .facts
-            .into_iter()
-            .filter(|(row, _)| keep.get(*row) == Some(&true));
+        for (key, _) in batch.keys.iter().zip(&keep).filter(|(_, k)| **k) {
+            self.file_keys.push(*key);
+        }
+        let kept_facts = batch.facts.into_iter().filter(|(row, _)| keep[*row]);
         self.file_facts.extend(kept_facts.map(|(_, fact)| fact));
         self.file_counts.added += kept as u64;
         self.file_counts.duplicates += (keep.len() - kept) as u64;
@@ -220,7 +195,7 @@ impl<'conn> CaseWriter<'conn> {
         } else if kept == 0 {
             return Ok(());
         } else {
-            filter_record_batch(&batch.rows, &BooleanArray::from(keep.to_vec()))?
+            filter_record_batch(&batch.rows, &BooleanArray::from(keep))?
         };
         self.events
             .append_record_batch(rows)
@@ -233,13 +208,14 @@ impl<'conn> CaseWriter<'conn> {
     pub fn finish_file(&mut self, source_id: i32, outcome: &FileOutcome) -> Result<FileCounts> {
         let mut counts = std::mem::take(&mut self.file_counts);
         let span = (self.file_min.take(), self.file_max.take());
+        let keys = std::mem::take(&mut self.file_keys);
         let facts = std::mem::take(&mut self.file_facts);
-        self.uncommitted_files.push(source_id);
+        self.uncommitted_files += 1;
         if outcome.status == FileStatus::AlreadyIngested {
             return Ok(counts);
         }
         if outcome.status == FileStatus::Failed && (counts.added > 0 || counts.duplicates > 0) {
-            self.discard_file_events(source_id)?;
+            self.discard_file_events(source_id, &keys)?;
             counts = FileCounts::default();
         } else {
             self.append_credential_facts(&facts)?;
@@ -288,7 +264,7 @@ impl<'conn> CaseWriter<'conn> {
     }
 
     /// Takes a failed file's events out of the case again.
-    fn discard_file_events(&mut self, source_id: i32) -> Result<()> {
+    fn discard_file_events(&mut self, source_id: i32, keys: &[EventKey]) -> Result<()> {
         self.events.flush()?;
         self.duplicates.flush()?;
         self.conn
@@ -297,6 +273,9 @@ impl<'conn> CaseWriter<'conn> {
             "DELETE FROM duplicate_events WHERE source_id = ?",
             [source_id],
         )?;
+        for key in keys {
+            self.seen.remove(key);
+        }
         Ok(())
     }
 
@@ -398,20 +377,19 @@ impl<'conn> CaseWriter<'conn> {
     fn commit(&mut self) -> Result<()> {
         self.flush()?;
         self.conn.execute_batch("COMMIT; BEGIN TRANSACTION")?;
-        self.committed_files.append(&mut self.uncommitted_files);
+        self.committed_files += std::mem::take(&mut self.uncommitted_files);
         self.uncommitted_events = 0;
         self.last_commit = Instant::now();
         Ok(())
     }
 
-    /// Source ids of this writer's files that are committed: safely in the case even if a
-    /// later write fails.
-    pub fn committed_files(&self) -> &[i32] {
-        &self.committed_files
+    /// How many files of this run are committed: safely in the case even if a later write fails.
+    pub fn committed_files(&self) -> u64 {
+        self.committed_files
     }
 
-    /// Commits everything written so far and ends the writer; returns every file it committed.
-    pub fn close(mut self) -> Result<Vec<i32>> {
+    /// Commits everything written so far and ends the writer.
+    pub fn close(mut self) -> Result<()> {
         self.flush()?;
         drop(self.events);
         drop(self.duplicates);
@@ -420,8 +398,7 @@ impl<'conn> CaseWriter<'conn> {
         drop(self.credential_events);
         drop(self.digests);
         self.conn.execute_batch("COMMIT")?;
-        self.committed_files.append(&mut self.uncommitted_files);
-        Ok(self.committed_files)
+        Ok(())
     }
 
     /// Drops the record of an earlier run that could not read `path` at all.
