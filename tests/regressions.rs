@@ -254,3 +254,28 @@ fn an_empty_time_window_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is not before --until"), "{stderr}");
 }
+
+/// Found by the `mmdb` fuzz target: a City database whose metadata claims a search tree longer
+/// than the file made maxminddb 0.27.3 index past its buffer while opening it, a panic. The file
+/// is now refused with a message naming it, before maxminddb reads it.
+#[test]
+fn a_geo_database_whose_search_tree_runs_past_the_file_end_is_refused_with_a_message() {
+    let (dir, export) = export_with_one_event();
+    let mmdb = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/regressions/mmdb-search-tree-past-the-end.mmdb");
+    let db = dir.path().join("case.duckdb");
+    let (code, stderr) = run(&[
+        "ingest".as_ref(),
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--geoip-city".as_ref(),
+        mmdb.as_os_str(),
+        export.as_os_str(),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("mmdb-search-tree-past-the-end.mmdb is not a usable MaxMind DB file"),
+        "{stderr}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Bytes to typed records. Every error carries the place in the file it was found.
 
 pub mod cloudtrail;
+pub mod credential_facts;
 pub mod credreport;
 pub mod digest;
 pub mod json_stream;

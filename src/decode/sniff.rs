@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::credreport;
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const READ_BUFFER: usize = 256 << 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,24 +139,34 @@ fn open_with(
             n => got += n,
         }
     }
-    let file = File::open(path)?;
-    let (compression, inner): (Compression, Box<dyn Read + Send>) =
-        if got == 2 && magic == GZIP_MAGIC {
-            let gz = MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, file));
-            let capped = Capped {
-                inner: gz,
-                remaining: max_decompressed,
-                limit: max_decompressed,
-            };
-            (Compression::Gzip, Box::new(capped))
-        } else {
-            (Compression::None, Box::new(file))
+    let gzip = got == 2 && magic == GZIP_MAGIC;
+    Ok(open_reader(File::open(path)?, gzip, max_decompressed, hash))
+}
+
+/// Wraps the bytes of an input for decoding: gunzipped (every member) when `gzip`, with the
+/// decompressed size capped, and hashed as read when `hash` is given.
+pub fn open_reader(
+    source: impl Read + Send + 'static,
+    gzip: bool,
+    max_decompressed: u64,
+    hash: Option<ContentHash>,
+) -> (Compression, Input) {
+    let (compression, inner): (Compression, Box<dyn Read + Send>) = if gzip {
+        let gz = MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, source));
+        let capped = Capped {
+            inner: gz,
+            remaining: max_decompressed,
+            limit: max_decompressed,
         };
+        (Compression::Gzip, Box::new(capped))
+    } else {
+        (Compression::None, Box::new(source))
+    };
     let inner: Box<dyn Read + Send> = match hash {
         Some(hash) => Box::new(Hashing { inner, hash }),
         None => inner,
     };
-    Ok((compression, BufReader::with_capacity(READ_BUFFER, inner)))
+    (compression, BufReader::with_capacity(READ_BUFFER, inner))
 }
 
 /// The SHA-256 of a file's decompressed content, fed by the reader under the decoder's buffer:

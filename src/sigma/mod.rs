@@ -98,15 +98,23 @@ pub fn user_files(paths: &[std::path::PathBuf]) -> Result<Vec<RuleFile>> {
             let origin = entry.path().display().to_string();
             let bytes =
                 std::fs::read(entry.path()).with_context(|| format!("cannot read {origin}"))?;
-            files.push(RuleFile {
-                origin: origin.clone(),
-                text: String::from_utf8(bytes)
-                    .map_err(|_| anyhow::anyhow!("{origin}: not UTF-8 text"))?,
-                bundled: false,
-            });
+            let text = String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("{origin}: not UTF-8 text"))?;
+            files.push(RuleFile::user(&origin, &text));
         }
     }
     Ok(files)
+}
+
+impl RuleFile {
+    /// A rule file given by a user, from its text; `origin` names it in messages.
+    pub fn user(origin: &str, text: &str) -> RuleFile {
+        RuleFile {
+            origin: origin.to_string(),
+            text: text.to_string(),
+            bundled: false,
+        }
+    }
 }
 
 /// One parsed document of a file, before compiling.

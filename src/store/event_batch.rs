@@ -11,8 +11,8 @@ use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::credential_facts::{facts_of, CredentialFact};
 use crate::decode::cloudtrail::Record;
+use crate::decode::credential_facts::{facts_of, CredentialFact};
 use crate::time::parse_utc_micros;
 
 /// Rows per batch handed to the writer: large enough for the appender to work in bulk, small

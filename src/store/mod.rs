@@ -1,7 +1,6 @@
 //! The case: one DuckDB file holding every table rootlens writes and investigations read.
 
 pub mod credential_events;
-pub mod credential_facts;
 pub mod event_batch;
 pub mod evidence;
 pub mod guard;

@@ -12,9 +12,9 @@ use duckdb::arrow::compute::filter_record_batch;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Appender, Connection};
 
-use super::credential_facts::CredentialFact;
 use super::event_batch::{self, event_key, EventBatch, EventKey};
 use super::outcome::{DigestFile, FileOutcome, FileStatus, ReportTime};
+use crate::decode::credential_facts::CredentialFact;
 use crate::decode::credreport::{Cell, CredentialReport, CredentialRow};
 use crate::decode::posture::{ingest_identity, PostureOutput};
 

@@ -12,7 +12,7 @@ use maxminddb::Reader;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::walker::record_is_sane;
+use super::walker::{record_is_sane, tree_layout};
 
 /// Which file was used, for reports and provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,23 +59,39 @@ impl Db {
         };
         let bytes =
             std::fs::read(path).map_err(|e| format!("cannot read geo database {shown}: {e}"))?;
-        let bytes: Arc<[u8]> = bytes.into();
+        Db::from_bytes(bytes, path, &shown, role)
+    }
+
+    /// Checks the bytes of a database file for `role`; `shown` names it in errors.
+    pub(super) fn from_bytes(
+        bytes: Vec<u8>,
+        path: &Path,
+        shown: &str,
+        role: Role,
+    ) -> Result<Db, String> {
         let len = bytes.len();
+        let layout = tree_layout(&bytes).ok_or_else(|| {
+            format!("{shown} is not a MaxMind DB (.mmdb) file: no readable metadata")
+        })?;
+        let tree_bytes = layout.node_count.saturating_mul(layout.record_size) / 4;
+        if !matches!(layout.record_size, 24 | 28 | 32) || tree_bytes + 16 > len as u64 {
+            return Err(format!(
+                "{shown} is not a usable MaxMind DB file: {}-bit records, {tree_bytes} tree bytes \
+                 in a {len}-byte file",
+                layout.record_size
+            ));
+        }
+        let bytes: Arc<[u8]> = bytes.into();
         let reader = Reader::from_source(Bytes(bytes.clone()))
             .map_err(|e| format!("{shown} is not a MaxMind DB (.mmdb) file: {e}"))?;
         let meta = &reader.metadata;
-        let tree_bytes = meta.node_count as u64 * meta.record_size as u64 / 4;
-        if meta.binary_format_major_version != 2
-            || !matches!(meta.ip_version, 4 | 6)
-            || tree_bytes + 16 > len as u64
-        {
+        if meta.binary_format_major_version != 2 || !matches!(meta.ip_version, 4 | 6) {
             return Err(format!(
-                "{shown} is not a usable MaxMind DB file: format version {}, IP version {}, \
-                 {} tree bytes in a {len}-byte file",
-                meta.binary_format_major_version, meta.ip_version, tree_bytes
+                "{shown} is not a usable MaxMind DB file: format version {}, IP version {}",
+                meta.binary_format_major_version, meta.ip_version
             ));
         }
-        check_role(&shown, &meta.database_type, role)?;
+        check_role(shown, &meta.database_type, role)?;
         let info = DatabaseInfo {
             path: path.to_path_buf(),
             database_type: meta.database_type.clone(),

@@ -59,6 +59,18 @@ impl GeoDatabases {
         })
     }
 
+    /// Databases from their bytes, as `open` reads them from files (for callers that hold the
+    /// bytes already, such as the fuzz targets).
+    pub fn from_bytes(city: Option<Vec<u8>>, asn: Option<Vec<u8>>) -> Result<GeoDatabases, String> {
+        let db = |bytes: Vec<u8>, role: Role, name: &str| {
+            Db::from_bytes(bytes, Path::new(name), name, role)
+        };
+        Ok(GeoDatabases {
+            city: city.map(|b| db(b, Role::City, "city.mmdb")).transpose()?,
+            asn: asn.map(|b| db(b, Role::Asn, "asn.mmdb")).transpose()?,
+        })
+    }
+
     /// Finds databases: explicit paths first, then env ROOTLENS_GEOIP_CITY / ROOTLENS_GEOIP_ASN,
     /// then the files in `search_dirs` (the caller passes the usual ones, see
     /// [`default_search_dirs`]), recognising GeoLite2-City.mmdb, GeoLite2-Country.mmdb,

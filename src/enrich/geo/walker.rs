@@ -13,6 +13,12 @@ const MAX_RECORD_VALUES: usize = 100_000;
 /// True when the record at `offset` of the data section `data` is well formed within the
 /// limits above.
 pub(super) fn record_is_sane(data: &[u8], offset: usize) -> bool {
+    skip_value(data, offset).is_some()
+}
+
+/// Where the value at `offset` ends (after any pointer it starts with), when it is well formed
+/// within the limits above.
+fn skip_value(data: &[u8], offset: usize) -> Option<usize> {
     let mut walk = Walk {
         data,
         p: offset,
@@ -32,11 +38,59 @@ pub(super) fn record_is_sane(data: &[u8], offset: usize) -> bool {
         }
         level.remaining -= 1;
         visited += 1;
-        if visited > MAX_RECORD_VALUES || walk.value().is_none() {
-            return false;
+        if visited > MAX_RECORD_VALUES {
+            return None;
+        }
+        walk.value()?;
+    }
+    Some(walk.p)
+}
+
+/// Where the metadata section starts: after the last occurrence of this marker.
+const METADATA_MARKER: &[u8] = b"\xab\xcd\xefMaxMind.com";
+
+/// The search tree's shape as the file's metadata gives it.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct TreeLayout {
+    pub node_count: u64,
+    pub record_size: u64,
+}
+
+/// Reads `node_count` and `record_size` from the metadata map at the end of a MaxMind DB file.
+/// Done before maxminddb sees the file: 0.27.3 walks the search tree when it opens a file
+/// without checking that the file is long enough to hold it, and panics on one that is not.
+pub(super) fn tree_layout(bytes: &[u8]) -> Option<TreeLayout> {
+    let start = memchr::memmem::rfind(bytes, METADATA_MARKER)? + METADATA_MARKER.len();
+    let data = &bytes[start..];
+    let mut walk = Walk {
+        data,
+        p: 0,
+        stack: Vec::new(),
+    };
+    let ctrl = walk.byte()?;
+    if ctrl >> 5 != 7 {
+        return None;
+    }
+    let entries = walk.size(ctrl)?;
+    let (mut node_count, mut record_size) = (None, None);
+    for _ in 0..entries {
+        let key_ctrl = walk.byte()?;
+        if key_ctrl >> 5 != 2 {
+            return None;
+        }
+        let key_size = walk.size(key_ctrl)?;
+        let key = walk.take(key_size)?;
+        let value_ctrl = *data.get(walk.p)?;
+        match (key, value_ctrl >> 5) {
+            (b"node_count", 5 | 6) => node_count = Some(walk.unsigned()?),
+            (b"record_size", 5 | 6) => record_size = Some(walk.unsigned()?),
+            _ => walk.p = skip_value(data, walk.p)?,
         }
     }
-    true
+    Some(TreeLayout {
+        node_count: node_count?,
+        record_size: record_size?,
+    })
 }
 
 /// Values still to read at one level, and where to carry on after a followed pointer.
@@ -72,6 +126,14 @@ impl<'a> Walk<'a> {
         let end = start.checked_add(n).filter(|&end| end <= self.data.len())?;
         self.p = end;
         Some(&self.data[start..end])
+    }
+
+    /// A uint16 or uint32 value.
+    fn unsigned(&mut self) -> Option<u64> {
+        let ctrl = self.byte()?;
+        let size = self.size(ctrl)?;
+        (size <= 4).then_some(())?;
+        Some(big_endian(0, self.take(size)?) as u64)
     }
 
     fn byte(&mut self) -> Option<u8> {

@@ -3,13 +3,13 @@
 //! Reading them back out of `raw` after the load decompressed nearly the whole case (3 s of a
 //! 19 s ingest of a million events). The decoder already holds the record's text, so the few
 //! records that issue or reveal credentials are parsed once more here, on the worker threads.
-//! The rules are those of `credential_events::FACTS` (which still serves cases written by older
+//! The rules are those of `store::credential_events` (FACTS) (which still serves cases written by older
 //! versions): the same candidates, the same JSON paths read from `raw`, the same
 //! `json_extract_string` semantics (strings as such, `null` as NULL, anything else as JSON text).
 
 use serde_json::Value;
 
-use crate::decode::cloudtrail::Record;
+use super::cloudtrail::Record;
 
 /// One row of `credential_events`, in table order.
 #[derive(Debug, Clone, PartialEq, Default)]
