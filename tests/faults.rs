@@ -348,3 +348,111 @@ fn a_full_disk_stops_ingest_cleanly_and_a_second_run_completes_the_case() {
     );
     assert_eq!(scalar(&db, "SELECT count(*) FROM duplicate_events"), "0");
 }
+
+/// The load_errors and sources rows of a case, for assertions: (path, status, events, cause).
+fn file_results(db: &Path) -> Vec<Vec<String>> {
+    sql(
+        db,
+        "SELECT regexp_extract(s.path, '[^/]+$'), s.status, s.events, coalesce(e.cause, '')
+         FROM sources s LEFT JOIN load_errors e USING (source_id) ORDER BY 1",
+    )
+}
+
+#[test]
+fn a_record_of_a_hundred_megabytes_is_skipped_and_the_rest_of_its_file_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    let mut huge = event("e-huge", PROD, "PutObject", "2024-05-01T10:00:02Z");
+    huge["requestParameters"] = serde_json::json!({ "blob": "a".repeat(100 << 20) });
+    let events = [
+        event("e-0", PROD, "ListUsers", "2024-05-01T10:00:00Z"),
+        event("e-1", PROD, "ListUsers", "2024-05-01T10:00:01Z"),
+        huge,
+        event("e-3", PROD, "ListUsers", "2024-05-01T10:00:03Z"),
+    ];
+    write(
+        &export,
+        &s3_key(PROD, "us-east-1", "20240501", "1000"),
+        &gzip(&records(&events)),
+    );
+    let db = dir.path().join("case.duckdb");
+    let out = ingest(&db, &export);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let rows = file_results(&db);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][1..3], ["partial", "3"]);
+    assert!(
+        rows[0][3].contains("is larger than the 67108864 allowed; skipped"),
+        "{rows:?}"
+    );
+    assert_eq!(
+        sql(&db, "SELECT event_id FROM events ORDER BY 1"),
+        [["e-0"], ["e-1"], ["e-3"]]
+    );
+}
+
+#[test]
+fn json_nested_two_hundred_thousand_levels_deep_loads_and_investigations_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    let depth = 200_000;
+    let plain =
+        serde_json::to_string(&event("e-0", PROD, "ListUsers", "2024-05-01T10:00:00Z")).unwrap();
+    let nested = |id: &str, part: &str, open: &str, inner: &str, close: &str| {
+        let base =
+            serde_json::to_string(&event(id, PROD, "GetObject", "2024-05-01T10:00:01Z")).unwrap();
+        format!(
+            "{},\"{part}\":{}{inner}{}}}",
+            &base[..base.len() - 1],
+            open.repeat(depth),
+            close.repeat(depth)
+        )
+    };
+    let arrays = nested("e-1", "requestParameters", "[", "", "]");
+    let objects = nested("e-2", "serviceEventDetails", "{\"a\":", "1", "}");
+    write(
+        &export,
+        "deep.json",
+        format!("{{\"Records\":[{plain},{arrays},{objects}]}}").as_bytes(),
+    );
+    let db = dir.path().join("case.duckdb");
+    let out = ingest(&db, &export);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM events"), "3");
+    let run = rootlens().args(["run", "--db"]).arg(&db).output().unwrap();
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{run:?}");
+}
+
+#[test]
+fn a_credential_report_of_a_million_rows_is_refused_in_bounded_memory_and_nothing_else_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    let mut report = credential_report(PROD);
+    let row = report.lines().nth(2).unwrap().to_string();
+    for i in 0..1_000_000 {
+        report.push_str(&row.replacen("alice", &format!("user{i}"), 2));
+        report.push('\n');
+    }
+    write(
+        &export,
+        &format!("{PROD}_credential_report_2024-05-01T08-00-00Z.csv.gz"),
+        &gzip(report.as_bytes()),
+    );
+    write(
+        &export,
+        &format!("{PROD}_credential_report_2024-05-02T08-00-00Z.csv"),
+        credential_report(PROD).as_bytes(),
+    );
+    let db = dir.path().join("case.duckdb");
+    let out = ingest(&db, &export);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let rows = file_results(&db);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][1..3], ["failed", "0"], "{rows:?}");
+    assert_eq!(rows[1][1..3], ["loaded", "2"], "{rows:?}");
+    assert!(
+        rows[0][3].contains("a credential report larger than 16 MiB"),
+        "{rows:?}"
+    );
+    assert_eq!(scalar(&db, "SELECT count(*) FROM credential_report"), "2");
+}

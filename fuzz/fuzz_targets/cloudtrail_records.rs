@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
     let mut stream = JsonStream::new(Cursor::new(data));
     let _ = split_document(&mut stream, |bytes, place| {
         let _ = place.describe();
+        let Ok(bytes) = bytes else {
+            return;
+        };
         let _ = visit_record(bytes, |record, raw| {
             let _ = (record.console_login_result(), record.mfa_used());
             facts_of(record, raw)

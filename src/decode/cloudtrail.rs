@@ -280,12 +280,13 @@ fn structural(err: StreamError) -> DecodeError {
     DecodeError::new(err.position(), err.cause)
 }
 
-/// Walks a JSON document and calls `on_record` with the bytes of every record. Errors that
-/// break the document's structure end the walk; a record that fails to parse is the
-/// callback's business (the walk goes on).
+/// Walks a JSON document and calls `on_record` with the bytes of every record, or with why a
+/// record was skipped (larger than MAX_RECORD_BYTES: read past, never held). Errors that break
+/// the document's structure end the walk; a record that fails to parse is the callback's
+/// business (the walk goes on).
 pub fn split_document<R: BufRead>(
     stream: &mut JsonStream<R>,
-    on_record: impl FnMut(&[u8], RecordPlace),
+    on_record: impl FnMut(Result<&[u8], String>, RecordPlace),
 ) -> Result<DocumentKind, DecodeError> {
     let mut splitter = Splitter {
         buffer: Vec::with_capacity(8 << 10),
@@ -314,7 +315,7 @@ struct Splitter<F> {
     on_record: F,
 }
 
-impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
+impl<F: FnMut(Result<&[u8], String>, RecordPlace)> Splitter<F> {
     fn emit(&mut self, source: &mut dyn RecordSource) -> Result<(), DecodeError> {
         self.buffer.clear();
         let place = RecordPlace {
@@ -322,8 +323,11 @@ impl<F: FnMut(&[u8], RecordPlace)> Splitter<F> {
             offset: source.offset(),
             line: source.line(),
         };
-        source.read_record(&mut self.buffer)?;
-        (self.on_record)(&self.buffer, place);
+        match source.read_record(&mut self.buffer) {
+            Ok(()) => (self.on_record)(Ok(&self.buffer), place),
+            Err(skipped) if skipped.skipped => (self.on_record)(Err(skipped.cause), place),
+            Err(broken) => return Err(structural(broken)),
+        }
         self.index += 1;
         Ok(())
     }
@@ -461,7 +465,7 @@ fn expect_array<R: BufRead>(stream: &mut JsonStream<R>, key: &str) -> Result<(),
 trait RecordSource {
     fn offset(&self) -> u64;
     fn line(&self) -> u64;
-    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError>;
+    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), StreamError>;
 }
 
 impl<R: BufRead> RecordSource for JsonStream<R> {
@@ -471,8 +475,8 @@ impl<R: BufRead> RecordSource for JsonStream<R> {
     fn line(&self) -> u64 {
         JsonStream::line(self)
     }
-    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        self.read_value(out, MAX_RECORD_BYTES).map_err(structural)
+    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), StreamError> {
+        self.read_value(out, MAX_RECORD_BYTES)
     }
 }
 
@@ -489,11 +493,9 @@ impl<R: BufRead> RecordSource for Lines<'_, R> {
     fn line(&self) -> u64 {
         self.stream.line()
     }
-    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    fn read_record(&mut self, out: &mut Vec<u8>) -> Result<(), StreamError> {
         if self.one_per_line {
-            self.stream
-                .read_line(out, MAX_RECORD_BYTES)
-                .map_err(structural)?;
+            self.stream.read_line(out, MAX_RECORD_BYTES)?;
             let trimmed = out.trim_ascii_end().len();
             out.truncate(trimmed);
             Ok(())

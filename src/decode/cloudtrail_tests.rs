@@ -6,7 +6,10 @@ fn split(text: &str) -> (Result<DocumentKind, DecodeError>, Vec<String>) {
     let mut stream = JsonStream::new(text.as_bytes());
     let mut records = Vec::new();
     let result = split_document(&mut stream, |bytes, _| {
-        records.push(String::from_utf8(bytes.to_vec()).unwrap())
+        records.push(match bytes {
+            Ok(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
+            Err(skipped) => format!("skipped: {skipped}"),
+        })
     });
     (result, records)
 }

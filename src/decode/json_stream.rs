@@ -14,6 +14,9 @@ pub struct StreamError {
     pub offset: u64,
     pub line: u64,
     pub cause: String,
+    /// The value was larger than allowed and was skipped whole: the stream stands after it,
+    /// so reading can go on with the next value.
+    pub skipped: bool,
 }
 
 impl StreamError {
@@ -57,6 +60,7 @@ impl<R: BufRead> JsonStream<R> {
             offset: self.offset,
             line: self.line,
             cause: cause.into(),
+            skipped: false,
         }
     }
 
@@ -175,12 +179,14 @@ impl<R: BufRead> JsonStream<R> {
     }
 
     /// Appends the exact bytes of the next JSON value to `out`. Checks nesting and string
-    /// boundaries only; serde validates the content. `limit` bounds the value size.
+    /// boundaries only; serde validates the content. A value over `limit` bytes is read to its
+    /// end without being kept (memory stays bounded) and reported as skipped.
     pub fn read_value(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), StreamError> {
         let first = self
             .peek_non_ws()?
             .ok_or_else(|| self.error("expected a value but the data ends (truncated file?)"))?;
         let start_len = out.len();
+        let mut size = 0usize;
         let mut scan = ValueScan {
             depth: 0,
             in_string: false,
@@ -194,8 +200,8 @@ impl<R: BufRead> JsonStream<R> {
                 Err(e) => return Err(io_error(self.offset, self.line, e)),
             };
             if buf.is_empty() {
-                if scan.scalar && out.len() > start_len {
-                    return Ok(());
+                if scan.scalar && size > 0 {
+                    return self.value_read(size, limit);
                 }
                 return Err(self.error(
                     "the data ends inside a value (truncated file or unbalanced brackets)",
@@ -205,42 +211,78 @@ impl<R: BufRead> JsonStream<R> {
                 offset: self.offset + i as u64,
                 line: self.line,
                 cause: format!("unexpected '{}'", buf[i] as char),
+                skipped: false,
             })?;
             let take = end.unwrap_or(buf.len());
-            out.extend_from_slice(&buf[..take]);
-            self.consume(take)?;
-            if out.len() - start_len > limit {
-                return Err(self.error(format!("a single JSON value is larger than {limit} bytes")));
+            size = size.saturating_add(take);
+            if size <= limit {
+                out.extend_from_slice(&buf[..take]);
+            } else {
+                out.truncate(start_len);
             }
+            self.consume(take)?;
             if end.is_some() {
-                return Ok(());
+                return self.value_read(size, limit);
             }
         }
     }
 
+    /// The end of `read_line`: fine, or the line was over `limit` and skipped.
+    fn line_read(&self, size: usize, limit: usize) -> Result<(), StreamError> {
+        if size <= limit {
+            return Ok(());
+        }
+        Err(StreamError {
+            skipped: true,
+            ..self.error(format!(
+                "a single line of {size} bytes is longer than the {limit} allowed; skipped"
+            ))
+        })
+    }
+
+    /// The end of `read_value`: fine, or the value was over `limit` and skipped.
+    fn value_read(&self, size: usize, limit: usize) -> Result<(), StreamError> {
+        if size <= limit {
+            return Ok(());
+        }
+        Err(StreamError {
+            skipped: true,
+            ..self.error(format!(
+                "a single JSON value of {size} bytes is larger than the {limit} allowed; skipped"
+            ))
+        })
+    }
+
     /// Appends the rest of the current line (without its newline) to `out`. NDJSON is read
-    /// this way so that one broken line cannot swallow the lines after it.
+    /// this way so that one broken line cannot swallow the lines after it. A line over `limit`
+    /// bytes is read to its end without being kept and reported as skipped.
     pub fn read_line(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), StreamError> {
+        let start_len = out.len();
+        let mut size = 0usize;
         loop {
             let buf = self
                 .reader
                 .fill_buf()
                 .map_err(|e| io_error(self.offset, self.line, e))?;
             if buf.is_empty() {
-                return Ok(());
+                return self.line_read(size, limit);
             }
             let (take, done) = match memchr::memchr(b'\n', buf) {
                 Some(pos) => (pos + 1, true),
                 None => (buf.len(), false),
             };
-            out.extend_from_slice(&buf[..take]);
-            self.consume(take)?;
-            if out.len() > limit {
-                return Err(self.error(format!("a single line is longer than {limit} bytes")));
+            size = size.saturating_add(take);
+            if size <= limit {
+                out.extend_from_slice(&buf[..take]);
+            } else {
+                out.truncate(start_len);
             }
+            self.consume(take)?;
             if done {
-                out.pop();
-                return Ok(());
+                if size <= limit {
+                    out.pop();
+                }
+                return self.line_read(size, limit);
             }
         }
     }
@@ -316,6 +358,7 @@ fn io_error(offset: u64, line: u64, err: io::Error) -> StreamError {
         offset,
         line,
         cause,
+        skipped: false,
     }
 }
 
@@ -388,6 +431,36 @@ mod tests {
         let mut stream = JsonStream::new(io::BufReader::with_capacity(4, &b"[\"0123456789\"]"[..]));
         stream.open_container(b'[', b']').unwrap();
         let err = stream.read_value(&mut Vec::new(), 5).unwrap_err();
-        assert!(err.cause.contains("larger than 5"));
+        assert!(
+            err.skipped && err.cause.contains("larger than the 5 allowed"),
+            "{}",
+            err.cause
+        );
+    }
+
+    #[test]
+    fn a_value_over_the_limit_is_skipped_whole_and_reading_goes_on() {
+        let mut stream = JsonStream::new(
+            &br#"{"a":"0123456789abcdef"} {"b":1} "tail line"
+{"c":2}"#[..],
+        );
+        let mut out = Vec::new();
+        let skipped = stream.read_value(&mut out, 10).unwrap_err();
+        assert!(skipped.skipped, "{}", skipped.cause);
+        assert!(
+            skipped
+                .cause
+                .contains("24 bytes is larger than the 10 allowed"),
+            "{}",
+            skipped.cause
+        );
+        assert!(out.is_empty());
+        stream.read_value(&mut out, 10).unwrap();
+        assert_eq!(out, br#"{"b":1}"#);
+        out.clear();
+        let skipped = stream.read_line(&mut out, 5).unwrap_err();
+        assert!(skipped.skipped && out.is_empty(), "{}", skipped.cause);
+        stream.read_line(&mut out, 10).unwrap();
+        assert_eq!(out, br#"{"c":2}"#);
     }
 }

@@ -184,10 +184,21 @@ fn decode_credential_report(
     settings: &WorkerSettings,
 ) -> FileOutcome {
     let mut bytes = Vec::new();
-    if let Err(e) = input.read_to_end(&mut bytes) {
+    let limit = credreport::MAX_REPORT_BYTES;
+    if let Err(e) = (&mut input).take(limit + 1).read_to_end(&mut bytes) {
         return outcome.fail(DecodeError::new(
             format!("byte {} of the decompressed data", bytes.len()),
             format!("cannot read: {e}"),
+        ));
+    }
+    if bytes.len() as u64 > limit {
+        return outcome.fail(DecodeError::new(
+            format!("byte {limit} of the decompressed data"),
+            format!(
+                "a credential report larger than {} MiB: IAM allows 5,000 users per account, \
+                 so no real report comes near this size; not loaded",
+                limit >> 20
+            ),
         ));
     }
     let report = match credreport::parse(&bytes) {
@@ -286,6 +297,10 @@ fn decode_cloudtrail(
 
     let result = split_document(&mut stream, |bytes, place| {
         outcome.records_seen += 1;
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(skipped) => return outcome.push_error(DecodeError::new(place.describe(), skipped)),
+        };
         let parsed = visit_record(bytes, |record, raw| {
             builder.push(record, raw, source_id, place.index, insight)
         });

@@ -59,6 +59,10 @@ const SPECIAL_VALUES: [&str; 3] = ["N/A", "no_information", "not_supported"];
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Largest credential report read. IAM allows 5,000 users per account, so a real report is at
+/// most a few MB; a file past this is not one, and reading it whole would only cost memory.
+pub const MAX_REPORT_BYTES: u64 = 16 << 20;
+
 /// Short form of [`COLUMNS`] for error messages.
 const EXPECTED_COLUMNS: &str = "expected only credential-report columns: user, arn, \
     user_creation_time, password_*, mfa_active, access_key_{1,2}_*, cert_{1,2}_*";
