@@ -24,20 +24,7 @@ fn case(dir: &Path) -> std::path::PathBuf {
         ])),
     )
     .unwrap();
-    let db = dir.join("case.duckdb");
-    let out = rootlens()
-        .args(["ingest", "--quiet", "--db"])
-        .arg(&db)
-        .arg(dir.join("AWSLogs"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    db
+    ingest_cleanly(&dir.join("case.duckdb"), &[&dir.join("AWSLogs")])
 }
 
 fn files_under(dir: &Path) -> Vec<String> {

@@ -13,20 +13,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn ingest(dir: &Path, inputs: &Path) -> PathBuf {
-    let db = dir.join("case.duckdb");
-    let output = rootlens()
-        .args(["ingest", "--quiet", "--db"])
-        .arg(&db)
-        .arg(inputs)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    db
+    ingest_cleanly(&dir.join("case.duckdb"), &[inputs])
 }
 
 /// account, key, depth, origin_kind, origin_user_type, origin_arn, origin_name, origin_key,

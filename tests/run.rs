@@ -2,20 +2,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
-
-fn sample_case(dir: &Path) -> PathBuf {
-    let db = dir.join("case.duckdb");
-    rootlens()
-        .args(["ingest", "--quiet", "--db"])
-        .arg(&db)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"))
-        .assert()
-        .code(0);
-    db
-}
 
 fn findings(dir: &Path, db: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     let path = dir.join("f.json");

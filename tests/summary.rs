@@ -2,23 +2,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use serde_json::Value;
-
-fn sample_case(dir: &Path) -> PathBuf {
-    let db = dir.join("case.duckdb");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let ingest = rootlens()
-        .args(["ingest", "--quiet", "--db"])
-        .arg(&db)
-        .arg(sample)
-        .output()
-        .unwrap();
-    assert_eq!(ingest.status.code(), Some(0));
-    db
-}
 
 fn summary(db: &Path, extra: &[&str]) -> (String, String) {
     let output = rootlens()

@@ -10,16 +10,8 @@ use common::*;
 use serde_json::Value;
 
 /// The sample data ingested, and its findings.json.
-fn sample_case(dir: &Path) -> (PathBuf, PathBuf) {
-    let db = dir.join("case.duckdb");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let ingest = rootlens()
-        .args(["ingest", "--quiet", "--db"])
-        .arg(&db)
-        .arg(sample)
-        .output()
-        .unwrap();
-    assert_eq!(ingest.status.code(), Some(0));
+fn sample_case_and_findings(dir: &Path) -> (PathBuf, PathBuf) {
+    let db = sample_case(dir);
     let findings = dir.join("findings.json");
     let run = rootlens()
         .args(["run", "--db"])
@@ -109,7 +101,7 @@ fn cited(findings: &Path, only: Option<&str>) -> BTreeSet<String> {
 #[test]
 fn jsonl_has_timesketch_fields_and_one_line_per_event() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, findings) = sample_case(dir.path());
+    let (db, findings) = sample_case_and_findings(dir.path());
     let out = dir.path().join("timeline.jsonl");
     let stderr = export(&db, &out, &["--findings", findings.to_str().unwrap()]);
     let events = timesketch_lines(&out);
@@ -168,7 +160,7 @@ fn jsonl_has_timesketch_fields_and_one_line_per_event() {
 #[test]
 fn only_findings_keeps_the_cited_events_of_the_selected_investigations() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, findings) = sample_case(dir.path());
+    let (db, findings) = sample_case_and_findings(dir.path());
     let f = findings.to_str().unwrap();
     let out = dir.path().join("cited.jsonl");
     export(&db, &out, &["--findings", f, "--only-findings"]);
@@ -203,7 +195,7 @@ fn only_findings_keeps_the_cited_events_of_the_selected_investigations() {
 #[test]
 fn since_and_until_select_the_window_and_sorted_orders_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, _) = sample_case(dir.path());
+    let (db, _) = sample_case_and_findings(dir.path());
     let out = dir.path().join("window.jsonl");
     export(
         &db,
@@ -233,7 +225,7 @@ fn since_and_until_select_the_window_and_sorted_orders_it() {
 #[test]
 fn csv_has_the_header_timesketch_needs_and_neutralised_cells() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, findings) = sample_case(dir.path());
+    let (db, findings) = sample_case_and_findings(dir.path());
     let out = dir.path().join("timeline.csv");
     export(
         &db,
@@ -272,7 +264,7 @@ fn csv_has_the_header_timesketch_needs_and_neutralised_cells() {
 #[test]
 fn findings_options_are_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, findings) = sample_case(dir.path());
+    let (db, findings) = sample_case_and_findings(dir.path());
     let out = dir.path().join("t.jsonl");
     // --only-findings needs the findings file: a usage error.
     let output = rootlens()
@@ -318,7 +310,7 @@ fn findings_options_are_checked() {
 #[test]
 fn findings_of_another_case_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, findings) = sample_case(dir.path());
+    let (_, findings) = sample_case_and_findings(dir.path());
     let other = dir.path().join("other");
     write(
         &other,
@@ -342,7 +334,7 @@ fn findings_of_another_case_are_reported() {
 #[test]
 fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, _) = sample_case(dir.path());
+    let (db, _) = sample_case_and_findings(dir.path());
     let bin = assert_cmd::cargo::cargo_bin("rootlens");
     // A pseudo-terminal (util-linux `script`).
     let on_tty = |quiet: &str| {

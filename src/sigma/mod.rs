@@ -42,6 +42,18 @@ pub struct Unsupported {
     pub reason: String,
 }
 
+impl Unsupported {
+    /// A rule of `file` with this title and Sigma id that was not compiled.
+    fn rule(file: &RuleFile, title: &str, sigma_id: &Option<String>, reason: String) -> Self {
+        Unsupported {
+            origin: file.origin.clone(),
+            title: Some(title.to_string()),
+            sigma_id: sigma_id.clone(),
+            reason,
+        }
+    }
+}
+
 /// Every rule of a set, compiled or not.
 pub struct RuleSet {
     /// Compiled rules, as investigations (category `sigma`), by id.
@@ -145,12 +157,12 @@ pub fn compile_all(files: &[RuleFile]) -> RuleSet {
             unsupported.push(broken(file, error));
         }
         for filter in &collection.filters {
-            unsupported.push(Unsupported {
-                origin: file.origin.clone(),
-                title: Some(filter.title.clone()),
-                sigma_id: filter.id.clone(),
-                reason: "filter rules (Sigma meta-filters) are not supported".into(),
-            });
+            unsupported.push(Unsupported::rule(
+                file,
+                &filter.title,
+                &filter.id,
+                "filter rules (Sigma meta-filters) are not supported".into(),
+            ));
         }
         let mut add = |parsed: Parsed| {
             let id = match &parsed {
@@ -202,12 +214,7 @@ pub fn compile_all(files: &[RuleFile]) -> RuleSet {
                     investigation(id, file, Meta::of_rule(rule), sql),
                 );
             }
-            Err(reason) => unsupported.push(Unsupported {
-                origin: file.origin.clone(),
-                title: Some(rule.title.clone()),
-                sigma_id: rule.id.clone(),
-                reason,
-            }),
+            Err(reason) => unsupported.push(Unsupported::rule(file, &rule.title, &rule.id, reason)),
         }
     }
     let mut referenced_only = Vec::new();
@@ -256,12 +263,7 @@ pub fn compile_all(files: &[RuleFile]) -> RuleSet {
                     investigation(id, file, Meta::of_correlation(rule), sql),
                 );
             }
-            Err(reason) => unsupported.push(Unsupported {
-                origin: file.origin.clone(),
-                title: Some(rule.title.clone()),
-                sigma_id: rule.id.clone(),
-                reason,
-            }),
+            Err(reason) => unsupported.push(Unsupported::rule(file, &rule.title, &rule.id, reason)),
         }
     }
     referenced_only.sort();

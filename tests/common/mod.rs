@@ -78,6 +78,29 @@ pub fn s3_key(account: &str, region: &str, day: &str, stamp: &str) -> String {
     format!("AWSLogs/{account}/CloudTrail/{region}/{y}/{m}/{d}/{account}_CloudTrail_{region}_{day}T{stamp}Z_abcdefgh12345678.json.gz")
 }
 
+/// `rootlens ingest --quiet --db DB INPUTS…`, which must succeed (exit 0); returns DB.
+pub fn ingest_cleanly(db: &Path, inputs: &[&Path]) -> PathBuf {
+    let output = rootlens()
+        .args(["ingest", "--quiet", "--db"])
+        .arg(db)
+        .args(inputs)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "ingest of {inputs:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    db.to_path_buf()
+}
+
+/// The sample data ingested into `dir/case.duckdb`.
+pub fn sample_case(dir: &Path) -> PathBuf {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    ingest_cleanly(&dir.join("case.duckdb"), &[&sample])
+}
+
 /// Runs SQL against a case and returns the CSV output's data rows.
 pub fn sql(db: &Path, query: &str) -> Vec<Vec<String>> {
     let output = rootlens()
