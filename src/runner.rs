@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDateTime;
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::assets::EVENTS_VIEW_SELECT;
@@ -122,10 +122,45 @@ pub struct Finding {
     pub elapsed_ms: u128,
     pub row_count: usize,
     pub columns: Vec<String>,
-    pub rows: Vec<Map<String, Value>>,
+    pub rows: Vec<Row>,
     /// A Sigma rule's author, link and licence (absent for rootlens's own investigations).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sigma: Option<crate::library::SigmaMeta>,
+}
+
+/// One result row, kept as the JSON text DuckDB wrote for it: a finding can hold millions of
+/// rows, and a parsed map costs several times its text (12 GiB of a 10M-event run went there).
+/// Readers parse the rows they look at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Row(Box<serde_json::value::RawValue>);
+
+impl Row {
+    /// A row from the JSON object text of it.
+    pub fn from_json(text: String) -> Result<Row> {
+        let raw = serde_json::value::RawValue::from_string(text)?;
+        if !raw.get().starts_with('{') {
+            bail!("a row is not an object: {}", raw.get());
+        }
+        Ok(Row(raw))
+    }
+
+    /// The row's columns by name (parsed on each call).
+    pub fn fields(&self) -> Map<String, Value> {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl From<Map<String, Value>> for Row {
+    fn from(fields: Map<String, Value>) -> Row {
+        let text = Value::Object(fields).to_string();
+        Row(serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| empty_row()))
+    }
+}
+
+/// `{}`, for the conversion that cannot fail in practice (a map always serialises).
+fn empty_row() -> Box<serde_json::value::RawValue> {
+    serde_json::value::RawValue::from_string("{}".into()).unwrap_or_else(|_| unreachable!())
 }
 
 impl Serialize for Severity {
@@ -472,6 +507,7 @@ fn cite_events<'a>(conn: &Connection, findings: impl Iterator<Item = &'a Finding
     // user data): their rows are findings of their own, not evidence that marks an actor.
     for finding in findings.filter(|f| f.status == FindingStatus::Ok && f.category != "sigma") {
         for row in &finding.rows {
+            let row = row.fields();
             let severity = row
                 .get("severity")
                 .and_then(Value::as_str)
@@ -533,13 +569,14 @@ fn cite_events<'a>(conn: &Connection, findings: impl Iterator<Item = &'a Finding
 fn row_severity(
     declared: Severity,
     columns: &[String],
-    rows: &[Map<String, Value>],
+    rows: &[Row],
 ) -> std::result::Result<Severity, String> {
     if !columns.iter().any(|c| c == "severity") {
         return Ok(declared);
     }
     let mut worst = None;
     for row in rows {
+        let row = row.fields();
         let text = row.get("severity").and_then(Value::as_str).unwrap_or("");
         let severity = Severity::parse(text).ok_or_else(|| {
             format!("a row's severity `{text}` is not one of critical, high, medium, low, info")
@@ -562,7 +599,7 @@ pub fn set_variable(name: &str, value: &str, sql_type: &str) -> String {
     )
 }
 
-type Rows = (Vec<String>, Vec<Map<String, Value>>);
+type Rows = (Vec<String>, Vec<Row>);
 
 fn execute(
     conn: &Connection,
@@ -592,11 +629,7 @@ fn execute(
     let mut rows = stmt.query([])?;
     let mut found = Vec::new();
     while let Some(row) = rows.next()? {
-        let text: String = row.get(0)?;
-        match serde_json::from_str(&text)? {
-            Value::Object(map) => found.push(map),
-            other => bail!("a row is not an object: {other}"),
-        }
+        found.push(Row::from_json(row.get(0)?)?);
     }
     Ok((columns, found))
 }

@@ -2,13 +2,13 @@
 
 use super::*;
 
-fn rows(severities: &[&str]) -> (Vec<String>, Vec<Map<String, Value>>) {
+fn rows(severities: &[&str]) -> (Vec<String>, Vec<Row>) {
     let rows = severities
         .iter()
         .map(|s| {
             let mut row = Map::new();
             row.insert("severity".into(), Value::String((*s).into()));
-            row
+            Row::from(row)
         })
         .collect();
     (vec!["severity".into()], rows)

@@ -167,7 +167,7 @@ impl Table {
                 .rows
                 .iter()
                 .take(limit)
-                .map(|row| cells(&finding.columns, row))
+                .map(|row| cells(&finding.columns, &row.fields()))
                 .collect(),
             total: finding.row_count,
         }

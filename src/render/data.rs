@@ -458,9 +458,10 @@ pub fn posture(conn: &Connection, run: &crate::runner::RunResult) -> Result<Post
 /// One account's verdict on one check: fail when any of its rows fails, else not collected
 /// when a row says so, else pass.
 fn posture_cell(check: &crate::runner::Finding, account: &str) -> PostureCell {
-    let rows: Vec<&serde_json::Map<String, Value>> = check
+    let rows: Vec<serde_json::Map<String, Value>> = check
         .rows
         .iter()
+        .map(crate::runner::Row::fields)
         .filter(|r| r.get("account_id").and_then(Value::as_str) == Some(account))
         .collect();
     let with = |status: &str| {

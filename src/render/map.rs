@@ -56,10 +56,16 @@ pub fn world_map(conn: &Connection, run: &RunResult) -> Result<WorldMap> {
                 .join(", ")
         ));
     };
-    let ends: BTreeSet<&str> = travel_rows(run)
+    let ends: BTreeSet<String> = travel_rows(run)
         .take(MAX_ARCS)
-        .flat_map(|row| [text(row, "from_ip"), text(row, "to_ip")])
+        .flat_map(|row| {
+            [
+                text(&row, "from_ip").to_string(),
+                text(&row, "to_ip").to_string(),
+            ]
+        })
         .collect();
+    let ends: BTreeSet<&str> = ends.iter().map(String::as_str).collect();
     let (mut origins, located) = data::geo_origins(conn, MAX_ORIGINS, &ends)?;
     if origins.is_empty() {
         return absent(format!(
@@ -92,16 +98,16 @@ fn first_seen_ips(run: &RunResult) -> BTreeSet<String> {
         .iter()
         .filter(|f| FIRST_SEEN.contains(&f.id.as_str()) && f.status == FindingStatus::Ok)
         .flat_map(|f| f.rows.iter())
-        .map(|row| text(row, "source_ip").to_string())
+        .map(|row| text(&row.fields(), "source_ip").to_string())
         .filter(|ip| !ip.is_empty())
         .collect()
 }
 
-fn travel_rows(run: &RunResult) -> impl Iterator<Item = &serde_json::Map<String, Value>> {
+fn travel_rows(run: &RunResult) -> impl Iterator<Item = serde_json::Map<String, Value>> + '_ {
     run.investigations
         .iter()
         .filter(|f| f.id == TRAVEL && f.status == FindingStatus::Ok)
-        .flat_map(|f| f.rows.iter())
+        .flat_map(|f| f.rows.iter().map(crate::runner::Row::fields))
 }
 
 /// One arc per impossible-travel row whose two addresses are located.
@@ -110,6 +116,7 @@ fn travel_arcs(run: &RunResult, origins: &[MapOrigin]) -> Vec<TravelArc> {
     travel_rows(run)
         .take(MAX_ARCS)
         .filter_map(|row| {
+            let row = &row;
             let from = at.get(text(row, "from_ip"))?;
             let to = at.get(text(row, "to_ip"))?;
             let label = format!(

@@ -166,15 +166,23 @@ fn report_context<'a>(
             .collect()
     };
     // One lineage query for every event the report cites: the evidence rows and the story.
-    let shown_events = run
+    let shown_events: Vec<String> = run
         .investigations
         .iter()
-        .flat_map(|f| shown_rows(f).iter())
-        .filter_map(|row| row.get("event_id").and_then(Value::as_str));
+        .flat_map(shown_rows)
+        .filter_map(|row| {
+            row.get("event_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect();
     let story_events = story::cited_events(run);
     let origins = data::session_origins(
         conn,
-        shown_events.chain(story_events.iter().map(String::as_str)),
+        shown_events
+            .iter()
+            .chain(story_events.iter())
+            .map(String::as_str),
     )?;
     let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     let world_map = map::world_map(conn, run)?;
@@ -325,8 +333,9 @@ fn verdict(run: &RunResult) -> Verdict {
 }
 
 /// The evidence rows a finding shows with their original records.
-fn shown_rows(finding: &Finding) -> &[serde_json::Map<String, Value>] {
-    &finding.rows[..finding.rows.len().min(ROWS_PER_FINDING)]
+fn shown_rows(finding: &Finding) -> Vec<serde_json::Map<String, Value>> {
+    let shown = &finding.rows[..finding.rows.len().min(ROWS_PER_FINDING)];
+    shown.iter().map(crate::runner::Row::fields).collect()
 }
 
 fn finding_view<'a>(
@@ -335,7 +344,7 @@ fn finding_view<'a>(
     origins: &std::collections::BTreeMap<(String, String), data::Origin>,
 ) -> Result<FindingView<'a>> {
     let shown_rows = shown_rows(finding);
-    let raws = data::originals(conn, shown_rows)?;
+    let raws = data::originals(conn, &shown_rows)?;
     let key = |row: &serde_json::Map<String, Value>| {
         let id = row.get("event_id").and_then(Value::as_str)?;
         let account = row.get("account_id").map(context::cell).unwrap_or_default();
@@ -359,7 +368,7 @@ fn finding_view<'a>(
             .iter()
             .take(ROWS_IN_HTML)
             .skip(ROWS_PER_FINDING)
-            .map(|row| context::cells(&finding.columns, row))
+            .map(|row| context::cells(&finding.columns, &row.fields()))
             .collect(),
         hidden_rows: finding.rows.len().saturating_sub(ROWS_PER_FINDING),
         parameters: finding

@@ -128,6 +128,7 @@ fn citations(run: &RunResult) -> Citations {
     let mut row_steps = Vec::new();
     for finding in &sources {
         for row in &finding.rows {
+            let row = &row.fields();
             // A row with its own severity (a failed attempt, a routine change) tells the story
             // only when it is high or critical itself.
             let severity = row
