@@ -7,42 +7,24 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod assets;
-#[cfg(feature = "case")]
-pub mod cli;
-#[cfg(feature = "case")]
-pub mod commands;
-#[cfg(feature = "case")]
-pub mod config;
 pub mod decode;
 pub mod enrich;
-#[cfg(feature = "case")]
-pub mod exit;
-#[cfg(feature = "case")]
-pub mod findings;
-#[cfg(feature = "case")]
-pub mod ingest;
-#[cfg(feature = "case")]
-pub mod lake;
 pub mod library;
-#[cfg(feature = "case")]
-pub mod output;
-#[cfg(feature = "case")]
-pub mod pipeline;
-#[cfg(feature = "case")]
-pub mod render;
-#[cfg(feature = "case")]
-pub mod runner;
 pub mod sigma;
-#[cfg(feature = "case")]
-pub mod store;
-#[cfg(feature = "case")]
-pub mod summary;
 pub mod terminal;
 pub mod time;
-#[cfg(feature = "case")]
-pub mod timeline;
-#[cfg(feature = "case")]
-pub mod verify;
+
+/// Modules of the case (DuckDB) and everything built on it: the binary's. Without the `case`
+/// feature the library is the decoders above, for the fuzz targets.
+macro_rules! case_modules {
+    ($($module:ident),* $(,)?) => {
+        $( #[cfg(feature = "case")] pub mod $module; )*
+    };
+}
+case_modules!(
+    cli, commands, config, exit, findings, ingest, lake, output, pipeline, render, runner, store,
+    summary, timeline, verify,
+);
 
 #[cfg(feature = "case")]
 pub use exit::ExitStatus;

@@ -201,7 +201,7 @@ impl<R: BufRead> JsonStream<R> {
             };
             if buf.is_empty() {
                 if scan.scalar && size > 0 {
-                    return self.value_read(size, limit);
+                    return self.within_limit("a single JSON value", size, limit);
                 }
                 return Err(self.error(
                     "the data ends inside a value (truncated file or unbalanced brackets)",
@@ -222,33 +222,21 @@ impl<R: BufRead> JsonStream<R> {
             }
             self.consume(take)?;
             if end.is_some() {
-                return self.value_read(size, limit);
+                return self.within_limit("a single JSON value", size, limit);
             }
         }
     }
 
-    /// The end of `read_line`: fine, or the line was over `limit` and skipped.
-    fn line_read(&self, size: usize, limit: usize) -> Result<(), StreamError> {
+    /// The end of reading one value or line of `size` bytes: fine, or it was over `limit` and
+    /// was skipped (`what` names it in the message).
+    fn within_limit(&self, what: &str, size: usize, limit: usize) -> Result<(), StreamError> {
         if size <= limit {
             return Ok(());
         }
         Err(StreamError {
             skipped: true,
             ..self.error(format!(
-                "a single line of {size} bytes is longer than the {limit} allowed; skipped"
-            ))
-        })
-    }
-
-    /// The end of `read_value`: fine, or the value was over `limit` and skipped.
-    fn value_read(&self, size: usize, limit: usize) -> Result<(), StreamError> {
-        if size <= limit {
-            return Ok(());
-        }
-        Err(StreamError {
-            skipped: true,
-            ..self.error(format!(
-                "a single JSON value of {size} bytes is larger than the {limit} allowed; skipped"
+                "{what} of {size} bytes is larger than the {limit} allowed; skipped"
             ))
         })
     }
@@ -265,7 +253,7 @@ impl<R: BufRead> JsonStream<R> {
                 .fill_buf()
                 .map_err(|e| io_error(self.offset, self.line, e))?;
             if buf.is_empty() {
-                return self.line_read(size, limit);
+                return self.within_limit("a single line", size, limit);
             }
             let (take, done) = match memchr::memchr(b'\n', buf) {
                 Some(pos) => (pos + 1, true),
@@ -282,7 +270,7 @@ impl<R: BufRead> JsonStream<R> {
                 if size <= limit {
                     out.pop();
                 }
-                return self.line_read(size, limit);
+                return self.within_limit("a single line", size, limit);
             }
         }
     }
