@@ -215,11 +215,7 @@ impl<R: BufRead> JsonStream<R> {
             })?;
             let take = end.unwrap_or(buf.len());
             size = size.saturating_add(take);
-            if size <= limit {
-                out.extend_from_slice(&buf[..take]);
-            } else {
-                out.truncate(start_len);
-            }
+            keep_within(out, start_len, &buf[..take], size, limit);
             self.consume(take)?;
             if end.is_some() {
                 return self.within_limit("a single JSON value", size, limit);
@@ -260,11 +256,7 @@ impl<R: BufRead> JsonStream<R> {
                 None => (buf.len(), false),
             };
             size = size.saturating_add(take);
-            if size <= limit {
-                out.extend_from_slice(&buf[..take]);
-            } else {
-                out.truncate(start_len);
-            }
+            keep_within(out, start_len, &buf[..take], size, limit);
             self.consume(take)?;
             if done {
                 if size <= limit {
@@ -333,6 +325,17 @@ impl ValueScan {
             i += 1;
         }
         Ok(None)
+    }
+}
+
+/// Adds `bytes` (the value or line is `size` bytes long so far) to what `out` holds from
+/// `start_len` on, or drops all of it once the value is over `limit`: past the limit nothing
+/// more of it is kept.
+fn keep_within(out: &mut Vec<u8>, start_len: usize, bytes: &[u8], size: usize, limit: usize) {
+    if size <= limit {
+        out.extend_from_slice(bytes);
+    } else {
+        out.truncate(start_len);
     }
 }
 
