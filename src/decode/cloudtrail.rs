@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -355,6 +356,10 @@ impl<F: FnMut(Result<&[u8], String>, RecordPlace)> Splitter<F> {
         let mut kind = None;
         let mut keys = Vec::new();
         let mut scratch = Vec::new();
+        // The first member beside the records that is not valid JSON: the splitter only checks
+        // structure, so serde checks these (a record's own members are checked when the record
+        // is parsed, so this matters only once the document turns out to be a container).
+        let mut invalid_member: Option<DecodeError> = None;
         if !stream.open_container(b'{', b'}').map_err(structural)? {
             loop {
                 let key = stream.read_key(&mut scratch).map_err(structural)?;
@@ -373,6 +378,13 @@ impl<F: FnMut(Result<&[u8], String>, RecordPlace)> Splitter<F> {
                     stream
                         .read_value(&mut scratch, MAX_RECORD_BYTES)
                         .map_err(structural)?;
+                    if invalid_member.is_none() {
+                        if let Err(e) = serde_json::from_slice::<IgnoredAny>(&scratch) {
+                            invalid_member = Some(structural(stream.error(format!(
+                                "the document's `{key}` member is not valid JSON: {e}"
+                            ))));
+                        }
+                    }
                     keys.push(key);
                 }
                 if !stream.next_in_container(b'}').map_err(structural)? {
@@ -382,7 +394,10 @@ impl<F: FnMut(Result<&[u8], String>, RecordPlace)> Splitter<F> {
         }
         if let Some(kind) = kind {
             expect_end(stream)?;
-            return Ok(kind);
+            return match invalid_member {
+                Some(error) => Err(error),
+                None => Ok(kind),
+            };
         }
         let first = stream.take_capture().unwrap_or_default();
         let has = |name: &str| keys.iter().any(|k| k == name);

@@ -134,3 +134,24 @@ fn rejects_non_records_and_bad_bytes() {
     let err = visit_record(b"{\"eventID\":\"a\xff\"}", |_, _| ()).unwrap_err();
     assert!(err.contains("invalid UTF-8 (byte 0xff at byte 13"), "{err}");
 }
+
+/// Found by the `json_splitter_vs_serde` fuzz target: a `Records` document with a raw control
+/// character in a string beside the records was accepted, though it is not JSON.
+#[test]
+fn a_container_with_invalid_json_beside_the_records_is_an_error() {
+    let (kind, records) = split("{\"Records\":[{\"eventID\":\"a\"}],\"eventType\":\"Aws\u{1b}\"}");
+    let error = kind.unwrap_err();
+    assert!(
+        error
+            .cause
+            .contains("the document's `eventType` member is not valid JSON"),
+        "{}",
+        error.cause
+    );
+    assert_eq!(records.len(), 1);
+    // The same member in a bare record is that record's problem, not the document's.
+    let (kind, records) =
+        split("{\"eventID\":\"a\",\"eventType\":\"Aws\u{1b}\"}\n{\"eventID\":\"b\"}\n");
+    assert_eq!(kind.unwrap(), DocumentKind::Lines);
+    assert_eq!(records.len(), 2);
+}
