@@ -8,7 +8,6 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -379,7 +378,8 @@ impl<F: FnMut(Result<&[u8], String>, RecordPlace)> Splitter<F> {
                         .read_value(&mut scratch, MAX_RECORD_BYTES)
                         .map_err(structural)?;
                     if invalid_member.is_none() {
-                        if let Err(e) = serde_json::from_slice::<IgnoredAny>(&scratch) {
+                        // A full parse: skipping (IgnoredAny) checks neither UTF-8 nor escapes.
+                        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&scratch) {
                             invalid_member = Some(structural(stream.error(format!(
                                 "the document's `{key}` member is not valid JSON: {e}"
                             ))));
