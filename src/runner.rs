@@ -151,18 +151,6 @@ impl Row {
     }
 }
 
-impl From<Map<String, Value>> for Row {
-    fn from(fields: Map<String, Value>) -> Row {
-        let text = Value::Object(fields).to_string();
-        Row(serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| empty_row()))
-    }
-}
-
-/// `{}`, for the conversion that cannot fail in practice (a map always serialises).
-fn empty_row() -> Box<serde_json::value::RawValue> {
-    serde_json::value::RawValue::from_string("{}".into()).unwrap_or_else(|_| unreachable!())
-}
-
 impl Serialize for Severity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())

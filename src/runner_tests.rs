@@ -8,7 +8,7 @@ fn rows(severities: &[&str]) -> (Vec<String>, Vec<Row>) {
         .map(|s| {
             let mut row = Map::new();
             row.insert("severity".into(), Value::String((*s).into()));
-            Row::from(row)
+            Row::from_json(Value::Object(row).to_string()).unwrap()
         })
         .collect();
     (vec!["severity".into()], rows)
