@@ -169,13 +169,13 @@ struct Job {
 }
 
 /// Hands out files in discovery order and queues their jobs for the writer in the same order.
-struct Dispatcher {
+struct Dispatcher<'a> {
     next: Mutex<(usize, i32)>,
-    files: Vec<PathBuf>,
+    files: &'a [discover::DiscoveredFile],
     jobs: Sender<Job>,
 }
 
-impl Dispatcher {
+impl Dispatcher<'_> {
     /// The first source id not handed out.
     fn next_source_id(&self) -> i32 {
         self.next.lock().map_or(i32::MAX, |next| next.1)
@@ -184,7 +184,7 @@ impl Dispatcher {
     fn claim(&self) -> Option<(PathBuf, i32, Sender<FileMessage>)> {
         let mut next = self.next.lock().ok()?;
         let (index, source_id) = *next;
-        let path = self.files.get(index)?.clone();
+        let path = self.files.get(index)?.path.clone();
         let (tx, rx) = bounded(BATCHES_IN_FLIGHT);
         self.jobs
             .send(Job {
@@ -219,7 +219,7 @@ pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> 
     let (jobs_tx, jobs_rx) = bounded::<Job>(options.threads * 2);
     let dispatcher = Dispatcher {
         next: Mutex::new((0, existing.next_source_id)),
-        files: discovered.files.iter().map(|f| f.path.clone()).collect(),
+        files: &discovered.files,
         jobs: jobs_tx,
     };
 

@@ -5,6 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use anyhow::Result;
+
 use super::case::{CaseEvidence, CaseFile, ListedFile};
 use super::digests::{key_of, Runs};
 use super::layout;
@@ -47,7 +49,12 @@ impl FileIndex {
     }
 }
 
-pub fn check(ev: &CaseEvidence, runs: &Runs) -> Vec<Row> {
+/// Every log-file row, each handed to `emit` as soon as it is known.
+pub fn check(
+    ev: &CaseEvidence,
+    runs: &Runs,
+    emit: &mut impl FnMut(Row) -> Result<()>,
+) -> Result<()> {
     let index = FileIndex::new(ev);
     let digest_file: HashMap<i32, &CaseFile> = ev
         .files
@@ -56,21 +63,22 @@ pub fn check(ev: &CaseEvidence, runs: &Runs) -> Vec<Row> {
         .map(|f| (f.source_id, f))
         .collect();
     let mut listed: HashSet<usize> = HashSet::new();
-    let mut rows = Vec::new();
     for entry in &ev.listed {
         let Some(digest) = digest_file.get(&entry.digest_source_id) else {
             continue;
         };
         let found = index.find(&entry.s3_object);
         listed.extend(found);
-        rows.extend(listed_rows(ev, entry, digest, found));
+        for row in listed_rows(ev, entry, digest, found) {
+            emit(row)?;
+        }
     }
     for (i, file) in ev.files.iter().enumerate() {
         if file.is_log_file() && !listed.contains(&i) {
-            rows.push(unlisted_row(file, runs));
+            emit(unlisted_row(file, runs))?;
         }
     }
-    rows
+    Ok(())
 }
 
 /// The rows for one entry of a digest's logFiles.

@@ -123,10 +123,12 @@ fn run_in_transaction(conn: &Connection, arguments: &Arguments) -> Result<Verify
     let ev = case::load(conn)?;
     let index = digests::DigestIndex::new(&ev);
     let (digest_rows, runs) = digests::check(&ev, &index, &ring);
-    let mut rows = files::check(&ev, &runs);
-    rows.extend(digest_rows);
-    record::write(conn, &rows)?;
-    let summary = VerifySummary::of(&rows, ring.len());
+    let mut recorder = record::Recorder::start(conn, ring.len())?;
+    files::check(&ev, &runs, &mut |row| recorder.push(row))?;
+    for row in digest_rows {
+        recorder.push(row)?;
+    }
+    let summary = recorder.finish()?;
     conn.execute(
         "INSERT OR REPLACE INTO case_meta VALUES ('integrity_verified_at', ?), \
          ('integrity_public_keys', ?)",

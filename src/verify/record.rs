@@ -2,9 +2,10 @@
 
 use anyhow::Result;
 use duckdb::types::{TimeUnit, Value};
-use duckdb::{appender_params_from_iter, Connection};
+use duckdb::{appender_params_from_iter, Appender, Connection};
 
 use super::case::CaseFile;
+use super::summary::VerifySummary;
 
 /// One `integrity` row.
 #[derive(Debug, Clone, Default)]
@@ -51,32 +52,50 @@ impl Row {
     }
 }
 
-/// Replaces the `integrity` table's rows with `rows` (the caller holds the transaction).
-pub fn write(conn: &Connection, rows: &[Row]) -> Result<()> {
-    conn.execute("DELETE FROM integrity", [])?;
-    let mut appender = conn.appender("integrity")?;
-    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
-    let time =
-        |v: Option<i64>| v.map_or(Value::Null, |m| Value::Timestamp(TimeUnit::Microsecond, m));
-    for row in rows {
-        appender.append_row(appender_params_from_iter([
+/// Writes rows into the `integrity` table as they are found, counting them for the summary, so
+/// verification never holds a row per file (the caller holds the transaction).
+pub struct Recorder<'conn> {
+    appender: Appender<'conn>,
+    summary: VerifySummary,
+}
+
+impl<'conn> Recorder<'conn> {
+    /// Empties `integrity` for the new results.
+    pub fn start(conn: &'conn Connection, public_keys: usize) -> Result<Recorder<'conn>> {
+        conn.execute("DELETE FROM integrity", [])?;
+        Ok(Recorder {
+            appender: conn.appender("integrity")?,
+            summary: VerifySummary::new(public_keys),
+        })
+    }
+
+    pub fn push(&mut self, row: Row) -> Result<()> {
+        self.summary.count(&row);
+        let time =
+            |v: Option<i64>| v.map_or(Value::Null, |m| Value::Timestamp(TimeUnit::Microsecond, m));
+        let text = |v: Option<String>| v.map_or(Value::Null, Value::Text);
+        self.appender.append_row(appender_params_from_iter([
             Value::Text(row.check.to_string()),
-            Value::Text(row.subject.clone()),
+            Value::Text(row.subject),
             Value::Text(row.status.to_string()),
             Value::Boolean(row.problem),
             row.source_id.map_or(Value::Null, Value::Int),
-            text(&row.path),
-            text(&row.account_id),
-            text(&row.region),
-            text(&row.expected),
-            text(&row.actual),
-            text(&row.vouching_digest),
+            text(row.path),
+            text(row.account_id),
+            text(row.region),
+            text(row.expected),
+            text(row.actual),
+            text(row.vouching_digest),
             row.vouching_source_id.map_or(Value::Null, Value::Int),
             time(row.unproven.map(|u| u.0)),
             time(row.unproven.map(|u| u.1)),
-            Value::Text(row.detail.clone()),
+            Value::Text(row.detail),
         ]))?;
+        Ok(())
     }
-    appender.flush()?;
-    Ok(())
+
+    pub fn finish(mut self) -> Result<VerifySummary> {
+        self.appender.flush()?;
+        Ok(self.summary)
+    }
 }

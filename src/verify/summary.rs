@@ -15,8 +15,10 @@ pub struct VerifySummary {
     pub counts: BTreeMap<(String, String), u64>,
     pub problems: u64,
     pub public_keys: usize,
-    /// Rows that are problems or leave time unproven.
+    /// The first rows that are problems or leave time unproven (at most LISTED).
     pub notable: Vec<Notable>,
+    /// How many rows are problems or leave time unproven.
+    pub notable_rows: u64,
 }
 
 /// A row worth naming on the terminal.
@@ -29,21 +31,26 @@ pub struct Notable {
 }
 
 impl VerifySummary {
-    pub fn of(rows: &[Row], public_keys: usize) -> VerifySummary {
-        let mut summary = VerifySummary {
+    pub fn new(public_keys: usize) -> VerifySummary {
+        VerifySummary {
             public_keys,
             ..VerifySummary::default()
-        };
-        for row in rows {
-            *summary
-                .counts
-                .entry((row.check.to_string(), row.status.to_string()))
-                .or_default() += 1;
-            if row.problem {
-                summary.problems += 1;
-            }
-            if row.problem || row.status == "null_link" {
-                summary.notable.push(Notable {
+        }
+    }
+
+    /// Counts one row; the first few problems are kept to be named.
+    pub fn count(&mut self, row: &Row) {
+        *self
+            .counts
+            .entry((row.check.to_string(), row.status.to_string()))
+            .or_default() += 1;
+        if row.problem {
+            self.problems += 1;
+        }
+        if row.problem || row.status == "null_link" {
+            self.notable_rows += 1;
+            if self.notable.len() < LISTED {
+                self.notable.push(Notable {
                     status: row.status.to_string(),
                     subject: row.subject.clone(),
                     unproven: row.unproven,
@@ -51,10 +58,9 @@ impl VerifySummary {
                 });
             }
         }
-        summary
     }
 
-    pub fn count(&self, check: &str, status: &str) -> u64 {
+    pub fn rows(&self, check: &str, status: &str) -> u64 {
         self.counts
             .get(&(check.to_string(), status.to_string()))
             .copied()
@@ -76,7 +82,7 @@ impl VerifySummary {
 
     /// The summary for people; attacker-controlled text is sanitised.
     pub fn render(&self) -> String {
-        let n = |check: &str, status: &str| self.count(check, status);
+        let n = |check: &str, status: &str| self.rows(check, status);
         let mut out = format!(
             "log files: {} verified, {} modified, {} missing, {} unlisted, {} not covered\n",
             n("log_file", "verified"),
@@ -114,7 +120,7 @@ impl VerifySummary {
             subject,
             unproven,
             detail,
-        } in self.notable.iter().take(LISTED)
+        } in &self.notable
         {
             let range = unproven.map_or(String::new(), |(a, b)| {
                 format!(" [unproven {} to {}]", show(Some(a)), show(Some(b)))
@@ -125,10 +131,10 @@ impl VerifySummary {
                 sanitize(detail)
             ));
         }
-        if self.notable.len() > LISTED {
+        if self.notable_rows > LISTED as u64 {
             out.push_str(&format!(
                 "  … and {} more: rootlens query \"SELECT * FROM integrity WHERE problem\"\n",
-                self.notable.len() - LISTED
+                self.notable_rows - LISTED as u64
             ));
         }
         out.push_str(&format!("verdict: {}\n", self.verdict()));
@@ -141,8 +147,8 @@ impl VerifySummary {
             "integrity: {} ({} log files verified, {} digest signatures valid, {} problems; \
              details: rootlens verify)",
             self.verdict(),
-            self.count("log_file", "verified"),
-            self.count("digest_signature", "valid"),
+            self.rows("log_file", "verified"),
+            self.rows("digest_signature", "valid"),
             self.problems
         )
     }
@@ -152,10 +158,37 @@ impl VerifySummary {
             "PROBLEMS: some evidence is modified, missing, unlisted or invalid"
         } else if self.total("digest_signature") == 0 {
             "no digests in the case: integrity cannot be checked"
-        } else if self.count("digest_signature", "uncheckable") > 0 {
+        } else if self.rows("digest_signature", "uncheckable") > 0 {
             "intact as far as checked; some digest signatures were not verified"
         } else {
             "intact: every checkable file and digest verified"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_counted_and_the_first_ones_are_named() {
+        let mut summary = VerifySummary::new(0);
+        for i in 0..25 {
+            summary.count(&Row {
+                check: "log_file",
+                subject: format!("AWSLogs/1/CloudTrail/eu-west-1/f{i}.json.gz"),
+                ..Row::default()
+            }
+            .status("unlisted", true)
+            .detail("no digest lists it"));
+        }
+        summary.count(&Row::default().status("not_covered", false));
+        assert_eq!(summary.problems, 25);
+        assert_eq!(summary.rows("log_file", "unlisted"), 25);
+        assert_eq!(summary.notable.len(), LISTED);
+        let text = summary.render();
+        assert!(text.contains("unlisted: AWSLogs/1/CloudTrail/eu-west-1/f0.json.gz"));
+        assert!(text.contains("f19.json.gz") && !text.contains("f20.json.gz"));
+        assert!(text.contains("… and 5 more"), "{text}");
     }
 }
