@@ -474,6 +474,12 @@ pub struct IngestTuning {
     #[arg(long, default_value_t = crate::ingest::DEFAULT_COMMIT_EVERY, hide = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub commit_every: u64,
+
+    /// Keys of stored events held in memory for de-duplication (the rest is read back from
+    /// the case when needed); about 30 bytes each
+    #[arg(long, default_value_t = crate::store::dedupe::DEFAULT_KEYS_IN_MEMORY, hide = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub keys_in_memory: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

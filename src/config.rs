@@ -27,6 +27,7 @@ pub fn ingest_options(
         as_of: tuning.as_of,
         progress: !quiet,
         commit_every: tuning.commit_every,
+        keys_in_memory: tuning.keys_in_memory as usize,
         exclude: ingest::case_files(db),
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// One tree with every accepted shape, plus an unrelated file.
 fn every_shape(root: &Path) {
@@ -448,6 +448,83 @@ fn usage_errors_exit_2() {
 }
 
 /// Many files, so an ingest takes long enough to be killed in the middle.
+/// Events of two accounts, two regions and three days, each delivered twice: in its own file
+/// and again in a later file that mixes every partition, after other partitions came between.
+fn copies_across_partitions(export: &Path) {
+    let mut all = Vec::new();
+    for (f, day) in ["01", "02", "03"].iter().enumerate() {
+        for (account, region) in [(PROD, "us-east-1"), (PROD, "eu-west-1"), (DEV, "us-east-1")] {
+            let events: Vec<Value> = (0..3)
+                .map(|i| {
+                    let mut e = event(
+                        &format!("e-{day}-{i}"),
+                        account,
+                        "GetObject",
+                        &format!("2024-05-{day}T0{i}:00:00Z"),
+                    );
+                    e["awsRegion"] = json!(region);
+                    e
+                })
+                .collect();
+            all.extend(events.iter().cloned());
+            let key = s3_key(account, region, &format!("202405{day}"), &format!("{f}000"));
+            write(export, &key, &gzip(&records(&events)));
+        }
+    }
+    all.reverse();
+    write(export, "zz-every-copy.json", &records(&all));
+}
+
+#[test]
+fn copies_are_found_when_only_one_key_is_held_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    copies_across_partitions(&export);
+    let ingest = |db: &Path, extra: &[&str]| {
+        let out = rootlens()
+            .args(["ingest", "--db"])
+            .arg(db)
+            .args(extra)
+            .arg(&export)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        stderr
+    };
+    let roomy = dir.path().join("roomy.duckdb");
+    let tight = dir.path().join("tight.duckdb");
+    assert!(ingest(&roomy, &[]).contains("events: 27 added, 27 duplicate"));
+    let stderr = ingest(&tight, &["--keys-in-memory", "1"]);
+    assert!(
+        stderr.contains("events: 27 added, 27 duplicate"),
+        "{stderr}"
+    );
+    assert_eq!(case_contents(&roomy), case_contents(&tight));
+    assert_eq!(
+        scalar(&tight, "SELECT count(*) FROM duplicate_events"),
+        "27"
+    );
+
+    // New files with copies of stored events add nothing, whatever the partitions in memory.
+    let more = dir.path().join("more");
+    let copies = sql(&tight, "SELECT raw FROM events ORDER BY event_id DESC");
+    let copies: Vec<Value> = copies
+        .iter()
+        .map(|row| serde_json::from_str(&row[0]).unwrap())
+        .collect();
+    write(&more, "again.json", &records(&copies));
+    let again = rootlens()
+        .args(["ingest", "--keys-in-memory", "1", "--db"])
+        .arg(&tight)
+        .arg(&more)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("events: 0 added, 27 duplicate"), "{stderr}");
+    assert_eq!(scalar(&tight, "SELECT count(*) FROM events"), "27");
+}
+
 fn large_tree(root: &Path, files: usize, per_file: usize) {
     for f in 0..files {
         let events: Vec<_> = (0..per_file)

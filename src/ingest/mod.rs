@@ -43,6 +43,8 @@ pub struct IngestOptions {
     pub progress: bool,
     /// New events per transaction.
     pub commit_every: u64,
+    /// Keys of stored events held in memory for de-duplication.
+    pub keys_in_memory: usize,
     /// Files never to read as input (the case file itself when it sits among the inputs).
     pub exclude: Vec<PathBuf>,
 }
@@ -201,7 +203,7 @@ impl Dispatcher<'_> {
 pub fn run(conn: &Connection, options: &IngestOptions) -> Result<IngestSummary> {
     let started = Instant::now();
     let discovered = discover::discover(&options.inputs, &options.exclude)?;
-    let existing = load_existing(conn)?;
+    let existing = load_existing(conn, options.keys_in_memory)?;
     // One thread appends: DuckDB's own workers would only contend with it. A bounded buffer pool
     // (DuckDB spills to the case file) keeps a million-event ingest under 1 GiB.
     conn.execute_batch("SET threads = 1; SET memory_limit = '512MB'")?;

@@ -1,6 +1,7 @@
 //! The case: one DuckDB file holding every table rootlens writes and investigations read.
 
 pub mod credential_events;
+pub mod dedupe;
 pub mod event_batch;
 pub mod evidence;
 pub mod guard;

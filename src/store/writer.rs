@@ -12,7 +12,8 @@ use duckdb::arrow::compute::filter_record_batch;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Appender, Connection};
 
-use super::event_batch::{self, event_key, EventBatch, EventKey};
+use super::dedupe::{EventKeys, Partition};
+use super::event_batch::{self, EventBatch, EventKey};
 use super::outcome::{DigestFile, FileOutcome, FileStatus, ReportTime};
 use crate::decode::credential_facts::CredentialFact;
 use crate::decode::credreport::{Cell, CredentialReport, CredentialRow};
@@ -31,7 +32,7 @@ pub struct FileCounts {
 
 /// Everything already in a case that an ingest run must not add again.
 pub struct Existing {
-    pub event_keys: HashSet<EventKey>,
+    pub event_keys: EventKeys,
     /// Identities (`posture::ingest_identity`: the SHA-256, with the name for posture outputs)
     /// of files recorded with any status but `failed` (failed files are retried).
     pub file_hashes: HashSet<String>,
@@ -42,22 +43,9 @@ pub struct Existing {
     pub next_source_id: i32,
 }
 
-pub fn load_existing(conn: &Connection) -> Result<Existing> {
-    let mut event_keys = HashSet::new();
-    let mut stmt = conn.prepare(
-        "SELECT recipient_account_id, event_id, CASE WHEN event_id IS NULL THEN raw END FROM events",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let account: Option<String> = row.get(0)?;
-        let id: Option<String> = row.get(1)?;
-        let raw: Option<String> = row.get(2)?;
-        event_keys.insert(event_key(
-            account.as_deref(),
-            id.as_deref(),
-            raw.as_deref().unwrap_or(""),
-        ));
-    }
+/// `keys_in_memory`: how many keys of stored events de-duplication may hold (`dedupe`).
+pub fn load_existing(conn: &Connection, keys_in_memory: usize) -> Result<Existing> {
+    let event_keys = EventKeys::of_case(conn, keys_in_memory)?;
     let (mut file_hashes, mut failed_hashes) = (HashSet::new(), HashSet::new());
     let mut stmt = conn
         .prepare("SELECT sha256, status = 'failed', path FROM sources WHERE sha256 IS NOT NULL")?;
@@ -101,11 +89,11 @@ pub struct CaseWriter<'conn> {
     digests: super::evidence::DigestAppenders<'conn>,
     /// Columns of an event batch that `duplicate_events` keeps, in its order.
     duplicate_columns: Vec<usize>,
-    seen: HashSet<EventKey>,
+    seen: EventKeys,
     failed_before: HashSet<String>,
     unreadable_before: HashSet<String>,
     /// Keys added by the file being written, to forget them if the file fails.
-    file_keys: Vec<EventKey>,
+    file_keys: Vec<(Partition, EventKey)>,
     /// `credential_events` rows of the events the file being written adds.
     file_facts: Vec<CredentialFact>,
     file_counts: FileCounts,
@@ -123,7 +111,7 @@ pub struct CaseWriter<'conn> {
 impl<'conn> CaseWriter<'conn> {
     pub fn new(
         conn: &'conn Connection,
-        seen: HashSet<EventKey>,
+        seen: EventKeys,
         failed_before: HashSet<String>,
         unreadable_before: HashSet<String>,
         commit_every: u64,
@@ -165,14 +153,31 @@ impl<'conn> CaseWriter<'conn> {
 
     /// Appends the events of a batch that are not in the case yet.
     pub fn append(&mut self, batch: EventBatch) -> Result<()> {
+        let partitions = self.seen.partitions_of(&batch)?;
+        let to_read = self.seen.start_batch(&partitions);
+        if !to_read.is_empty() {
+            self.events.flush()?;
+        }
+        for partition in to_read {
+            self.seen
+                .read(self.conn, partition)
+                .context("cannot read the keys of the events in the case")?;
+        }
         let keep: Vec<bool> = batch
             .keys
             .iter()
-            .map(|key| self.seen.insert(*key))
+            .zip(&partitions)
+            .map(|(key, partition)| self.seen.insert(*partition, *key))
             .collect();
         let kept = keep.iter().filter(|k| **k).count();
-        for (key, _) in batch.keys.iter().zip(&keep).filter(|(_, k)| **k) {
-            self.file_keys.push(*key);
+        for ((key, partition), _) in batch
+            .keys
+            .iter()
+            .zip(&partitions)
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+        {
+            self.file_keys.push((*partition, *key));
         }
         let kept_facts = batch.facts.into_iter().filter(|(row, _)| keep[*row]);
         self.file_facts.extend(kept_facts.map(|(_, fact)| fact));
@@ -264,7 +269,7 @@ impl<'conn> CaseWriter<'conn> {
     }
 
     /// Takes a failed file's events out of the case again.
-    fn discard_file_events(&mut self, source_id: i32, keys: &[EventKey]) -> Result<()> {
+    fn discard_file_events(&mut self, source_id: i32, keys: &[(Partition, EventKey)]) -> Result<()> {
         self.events.flush()?;
         self.duplicates.flush()?;
         self.conn
@@ -273,8 +278,8 @@ impl<'conn> CaseWriter<'conn> {
             "DELETE FROM duplicate_events WHERE source_id = ?",
             [source_id],
         )?;
-        for key in keys {
-            self.seen.remove(key);
+        for &(partition, key) in keys {
+            self.seen.remove(partition, key);
         }
         Ok(())
     }
