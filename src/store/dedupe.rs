@@ -30,6 +30,9 @@ const DAY_MICROS: i64 = 86_400_000_000;
 /// (recipient account, region, day since 1970-01-01 UTC); None where the event has none.
 type PartitionName = (Option<String>, Option<String>, Option<i64>);
 
+/// A partition name borrowed from a batch.
+type NameView<'a> = (Option<&'a str>, Option<&'a str>, Option<i64>);
+
 /// A partition, numbered in the order first seen.
 pub type Partition = u32;
 
@@ -112,7 +115,7 @@ impl EventKeys {
         }
         let mut partitions = Vec::with_capacity(batch.rows.num_rows());
         // Rows come in runs of one partition: a name is built only where the run changes.
-        let mut previous: Option<((Option<&str>, Option<&str>, Option<i64>), Partition)> = None;
+        let mut previous: Option<(NameView, Partition)> = None;
         for row in 0..batch.rows.num_rows() {
             let day = (!times.is_null(row)).then(|| times.value(row).div_euclid(DAY_MICROS));
             let name = (text(&accounts, row), text(&regions, row), day);
