@@ -240,6 +240,45 @@ fn a_copy_re_rooted_elsewhere_still_matches() {
     assert_eq!(intact[0]["intact"], intact[0]["n"]);
 }
 
+/// Log files saved without their `AWSLogs/` folders are matched to the digests by name, and
+/// every file is checked however many the case holds (they are read a page at a time).
+#[test]
+fn flattened_log_files_are_matched_by_name_among_thousands_of_files() {
+    const EXTRA: usize = 4200;
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    for file in walk(&case_dir("clean")) {
+        let relative = file.strip_prefix(case_dir("clean")).unwrap();
+        let digest = relative.to_string_lossy().contains("CloudTrail-Digest");
+        let target = if digest {
+            evidence.join("digests").join(relative)
+        } else {
+            evidence.join("z-flat").join(file.file_name().unwrap())
+        };
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+    }
+    // Files read before the flattened ones, so these land on a later page of sources.
+    let many = evidence.join("a-many");
+    std::fs::create_dir_all(&many).unwrap();
+    for i in 0..EXTRA {
+        let record = event(
+            &format!("many-{i}"),
+            "111122223333",
+            "GetObject",
+            "2024-05-01T12:00:00Z",
+        );
+        std::fs::write(many.join(format!("e{i:05}.json")), records(&[record])).unwrap();
+    }
+    let db = ingest(dir.path(), &evidence);
+    let output = with_keys(&db);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let counts = counts(&db);
+    assert_eq!(count(&counts, "log_file", "verified"), 9, "{counts:?}");
+    assert_eq!(count(&counts, "log_file", "not_covered"), EXTRA as u64);
+    assert_eq!(count(&counts, "digest_signature", "valid"), 5);
+}
+
 #[test]
 fn events_carry_the_integrity_of_their_file() {
     let dir = tempfile::tempdir().unwrap();

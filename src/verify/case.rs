@@ -1,5 +1,6 @@
 //! What verification reads from the case: files, digests with their listed log files, keys and
-//! saved signatures. Read once, into plain structs; the checks never query the case again.
+//! saved signatures. Read once, into plain structs; only the log files, which may number
+//! millions, are read again a page at a time when the checks need them.
 
 use anyhow::{Context, Result};
 use duckdb::Connection;
@@ -94,7 +95,7 @@ pub struct SavedSignature {
 
 /// Everything verification reads.
 pub struct CaseEvidence {
-    /// The log files and digests of the case.
+    /// The digest files of the case (log files are read a page at a time: `for_each_log_file`).
     pub files: Vec<CaseFile>,
     pub digests: Vec<DigestRecord>,
     pub listed: Vec<ListedFile>,
@@ -104,7 +105,7 @@ pub struct CaseEvidence {
 const EPOCH_MICROS: &str = "epoch_us";
 
 pub fn load(conn: &Connection) -> Result<CaseEvidence> {
-    let files = load_files(conn).context("cannot read sources")?;
+    let files = load_files(conn, CaseFile::is_digest).context("cannot read sources")?;
     let index: std::collections::HashMap<i32, usize> = files
         .iter()
         .enumerate()
@@ -121,37 +122,71 @@ pub fn load(conn: &Connection) -> Result<CaseEvidence> {
     })
 }
 
-fn load_files(conn: &Connection) -> Result<Vec<CaseFile>> {
+/// Files of the case, read from `sources` a page at a time.
+const PAGE: i64 = 4096;
+
+fn load_files(conn: &Connection, wanted: impl Fn(&CaseFile) -> bool) -> Result<Vec<CaseFile>> {
+    let mut files = Vec::new();
+    for_each_file(conn, |file| {
+        if wanted(&file) {
+            files.push(file);
+        }
+        Ok(())
+    })?;
+    Ok(files)
+}
+
+/// Calls `visit` with every CloudTrail log file of the case, in source order, holding one page
+/// of them at a time (the case may have millions of files).
+pub fn for_each_log_file(
+    conn: &Connection,
+    mut visit: impl FnMut(CaseFile) -> Result<()>,
+) -> Result<()> {
+    for_each_file(conn, |file| {
+        if file.is_log_file() {
+            visit(file)?;
+        }
+        Ok(())
+    })
+}
+
+/// Each page is read to its end before `visit` sees it, so `visit` may use the connection.
+fn for_each_file(conn: &Connection, mut visit: impl FnMut(CaseFile) -> Result<()>) -> Result<()> {
     let mut stmt = conn.prepare(&format!(
         "SELECT source_id, path, coalesce(kind, 'unknown'), status, reason, content_sha256,
                 {EPOCH_MICROS}(last_event_time)
-         FROM sources WHERE status <> 'already ingested' ORDER BY source_id"
+         FROM sources WHERE status <> 'already ingested' AND source_id > ?
+         ORDER BY source_id LIMIT {PAGE}"
     ))?;
-    let rows = stmt.query_map([], |r| {
-        let path: String = r.get(1)?;
-        let key = layout::awslogs_key(&path);
-        let parts = key.as_deref().and_then(layout::parse_key);
-        Ok(CaseFile {
-            source_id: r.get(0)?,
-            path,
-            kind: r.get(2)?,
-            status: r.get(3)?,
-            reason: r.get(4)?,
-            content_sha256: r.get(5)?,
-            last_event: r.get(6)?,
-            key,
-            parts,
-        })
-    })?;
-    // Only log files and digests are checked: the rest is not held.
-    let mut files = Vec::new();
-    for file in rows {
-        let file = file?;
-        if file.is_log_file() || file.is_digest() {
-            files.push(file);
+    let mut after = i32::MIN;
+    loop {
+        let page = stmt
+            .query_map([after], |r| {
+                let path: String = r.get(1)?;
+                let key = layout::awslogs_key(&path);
+                let parts = key.as_deref().and_then(layout::parse_key);
+                Ok(CaseFile {
+                    source_id: r.get(0)?,
+                    path,
+                    kind: r.get(2)?,
+                    status: r.get(3)?,
+                    reason: r.get(4)?,
+                    content_sha256: r.get(5)?,
+                    last_event: r.get(6)?,
+                    key,
+                    parts,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()
+            .context("cannot read sources")?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.source_id;
+        for file in page {
+            visit(file)?;
         }
     }
-    Ok(files)
 }
 
 fn load_digests(

@@ -6,88 +6,99 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
+use duckdb::Connection;
 
-use super::case::{CaseEvidence, CaseFile, ListedFile};
+use super::case::{self, CaseEvidence, CaseFile, ListedFile};
 use super::digests::{key_of, Runs};
 use super::layout;
 use super::record::Row;
 
 const MINUTE: i64 = 60 * 1_000_000;
 
-/// Log files of the case by the key they are matched on.
-struct FileIndex {
-    by_key: HashMap<String, Vec<usize>>,
-    /// Files whose path has no `AWSLogs/` part, by file name.
-    by_name: HashMap<String, Vec<usize>>,
-}
-
-impl FileIndex {
-    fn new(ev: &CaseEvidence) -> FileIndex {
-        let mut index = FileIndex {
-            by_key: HashMap::new(),
-            by_name: HashMap::new(),
-        };
-        for (i, file) in ev.files.iter().enumerate().filter(|(_, f)| f.is_log_file()) {
-            match &file.key {
-                Some(key) => index.by_key.entry(layout::match_key(key).to_string()),
-                None => index
-                    .by_name
-                    .entry(layout::match_key(layout::file_name(&file.path)).to_string()),
-            }
-            .or_default()
-            .push(i);
-        }
-        index
-    }
-
-    fn find(&self, object: &str) -> &[usize] {
-        if let Some(found) = self.by_key.get(&key_of(object)) {
-            return found;
-        }
-        let name = layout::match_key(layout::file_name(object));
-        self.by_name.get(name).map_or(&[], Vec::as_slice)
-    }
-}
-
-/// Every log-file row, each handed to `emit` as soon as it is known.
+/// Every log-file row, each handed to `emit` as soon as it is known. Memory follows the
+/// digests' entries and the files they find, not the number of files in the case: the log
+/// files are read from the case a page at a time, up to three times.
 pub fn check(
+    conn: &Connection,
     ev: &CaseEvidence,
     runs: &Runs,
     emit: &mut impl FnMut(Row) -> Result<()>,
 ) -> Result<()> {
-    let index = FileIndex::new(ev);
     let digest_file: HashMap<i32, &CaseFile> = ev
         .files
         .iter()
         .filter(|f| f.is_digest())
         .map(|f| (f.source_id, f))
         .collect();
-    let mut listed: HashSet<usize> = HashSet::new();
-    for entry in &ev.listed {
-        let Some(digest) = digest_file.get(&entry.digest_source_id) else {
-            continue;
-        };
-        let found = index.find(&entry.s3_object);
-        listed.extend(found);
-        for row in listed_rows(ev, entry, digest, found) {
+    let entries: Vec<&ListedFile> = ev
+        .listed
+        .iter()
+        .filter(|e| digest_file.contains_key(&e.digest_source_id))
+        .collect();
+    let mut found: Vec<Vec<CaseFile>> = vec![Vec::new(); entries.len()];
+
+    // A listed object is matched on its `AWSLogs/` key; for the entries no file matched that
+    // way, by name among the files whose path has no such key.
+    let by_key = index_by(
+        (entries.iter().enumerate()).map(|(e, entry)| (key_of(&entry.s3_object), e)),
+    );
+    if !by_key.is_empty() {
+        case::for_each_log_file(conn, |file| {
+            let matched = (file.key.as_deref()).and_then(|k| by_key.get(layout::match_key(k)));
+            for &e in matched.into_iter().flatten() {
+                found[e].push(file.clone());
+            }
+            Ok(())
+        })?;
+    }
+    let by_name = index_by(
+        (entries.iter().enumerate())
+            .filter(|(e, _)| found[*e].is_empty())
+            .map(|(e, entry)| (name_key(&entry.s3_object), e)),
+    );
+    if !by_name.is_empty() {
+        case::for_each_log_file(conn, |file| {
+            let name = name_key(&file.path);
+            let matched = by_name.get(&name).filter(|_| file.key.is_none());
+            for &e in matched.into_iter().flatten() {
+                found[e].push(file.clone());
+            }
+            Ok(())
+        })?;
+    }
+
+    let mut listed: HashSet<i32> = HashSet::new();
+    for (entry, files) in entries.iter().zip(&found) {
+        let digest = digest_file[&entry.digest_source_id];
+        listed.extend(files.iter().map(|f| f.source_id));
+        for row in listed_rows(entry, digest, files) {
             emit(row)?;
         }
     }
-    for (i, file) in ev.files.iter().enumerate() {
-        if file.is_log_file() && !listed.contains(&i) {
-            emit(unlisted_row(file, runs))?;
+    drop(found);
+    case::for_each_log_file(conn, |file| {
+        if listed.contains(&file.source_id) {
+            return Ok(());
         }
+        emit(unlisted_row(&file, runs))
+    })
+}
+
+fn index_by(pairs: impl Iterator<Item = (String, usize)>) -> HashMap<String, Vec<usize>> {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (key, e) in pairs {
+        index.entry(key).or_default().push(e);
     }
-    Ok(())
+    index
+}
+
+/// What a file is matched on when its path has no `AWSLogs/` part: its name, without `.gz`.
+fn name_key(path: &str) -> String {
+    layout::match_key(layout::file_name(path)).to_string()
 }
 
 /// The rows for one entry of a digest's logFiles.
-fn listed_rows(
-    ev: &CaseEvidence,
-    entry: &ListedFile,
-    digest: &CaseFile,
-    found: &[usize],
-) -> Vec<Row> {
+fn listed_rows(entry: &ListedFile, digest: &CaseFile, found: &[CaseFile]) -> Vec<Row> {
     let key = layout::awslogs_key(&entry.s3_object).unwrap_or_else(|| entry.s3_object.clone());
     let parts = layout::parse_key(&key);
     let base = Row {
@@ -123,11 +134,10 @@ fn listed_rows(
             .as_deref()
             .is_some_and(|h| h.eq_ignore_ascii_case(hash_value))
     };
-    let any_same = found.iter().any(|&i| same(&ev.files[i]));
+    let any_same = found.iter().any(same);
     found
         .iter()
-        .map(|&i| {
-            let file = &ev.files[i];
+        .map(|file| {
             let row = Row {
                 source_id: Some(file.source_id),
                 path: Some(file.path.clone()),

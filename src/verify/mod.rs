@@ -124,7 +124,7 @@ fn run_in_transaction(conn: &Connection, arguments: &Arguments) -> Result<Verify
     let index = digests::DigestIndex::new(&ev);
     let (digest_rows, runs) = digests::check(&ev, &index, &ring);
     let mut recorder = record::Recorder::start(conn, ring.len())?;
-    files::check(&ev, &runs, &mut |row| recorder.push(row))?;
+    files::check(conn, &ev, &runs, &mut |row| recorder.push(row))?;
     for row in digest_rows {
         recorder.push(row)?;
     }
