@@ -76,7 +76,9 @@ timed() { # label, command...: runs it, prints the wall seconds and peak memory
     /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" || status=$?
     kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true
     sampler_pid=
-    read -r wall kib < "$work/time.txt"
+    # GNU time writes "Command exited with non-zero status N" first when the command fails
+    # (rootlens run exits 1 with findings, the driver 2 when an investigation failed).
+    read -r wall kib < <(tail -n 1 "$work/time.txt")
     {
         printf '%-28s %8.1f s wall %7d MiB peak (this process)' "$label" "$wall" $((kib / 1024))
         [ "$(cat "$work/worker-peak.txt")" -gt 0 ] \
