@@ -54,6 +54,11 @@ def arguments(argv):
     source.add_argument("--cloudtrail", action="append",
                         help="a raw CloudTrail archive: folders of {\"Records\":[…]} .json.gz "
                              "(repeatable; s3a://, hdfs://, file paths)")
+    p.add_argument("--stage", help="with --cloudtrail: where the records, parsed once, are "
+                                   "kept as Parquet for the investigations (a folder every "
+                                   "executor reaches: s3a://, hdfs://, or a local path on one "
+                                   "machine; replaced, left in place); default: a temporary "
+                                   "folder in local mode, Spark's cache on a cluster")
     p.add_argument("--credential-reports", help="LAKE/credential_report of the export")
     p.add_argument("--tables", help="the export's folder holding the other tables (default: "
                                     "beside --events)")
@@ -119,7 +124,8 @@ def main(argv):
     if args.batch:
         with open(args.batch, encoding="utf-8") as f:
             jobs = [argparse.Namespace(**{**vars(args), "credential_reports": None,
-                                          "tables": None, "cloudtrail": None, **job})
+                                          "tables": None, "cloudtrail": None, "stage": None,
+                                          **job})
                     for job in json.load(f)]
     else:
         jobs = [args]
@@ -142,7 +148,8 @@ def run_job(spark, library, investigations, args, log):
             case_mod.register_parquet(spark, args.events, args.credential_reports, tables,
                                       library)
         else:
-            unavailable = raw.register_archive(spark, args.cloudtrail, library, log)
+            unavailable = raw.register_archive(spark, args.cloudtrail, library, log,
+                                               args.stage)
         result = runner.run(spark, library, investigations, args.only, dict(args.param),
                             args.since, args.until, VERSION, log, unavailable)
     except (case_mod.CaseError, lib.LibraryError, raw.ArchiveError) as e:

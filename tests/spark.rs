@@ -4,6 +4,12 @@
 //! float formatting are normalised; any other difference, or an investigation failing on one
 //! engine only, fails the test.
 //!
+//! The raw-archive route too (`--cloudtrail DIR`: the `{"Records":[…]}` objects read by Spark
+//! itself): sample-data/AWSLogs and the fixtures' CloudTrail archive files give the same rows
+//! as `rootlens run` over a case ingested from the same files, except for the investigations
+//! that need inputs other than the records (credential reports, geo databases, digest checks,
+//! posture outputs), which must be exactly those listed below and reported as skipped.
+//!
 //! Spark comes from the virtual environment `.ci/run` prepares ($ROOTLENS_SPARK_PYTHON, else
 //! ~/.cache/rootlens-spark-venv/bin/python) and needs Java 17+. Without them the test says it
 //! was skipped (and is listed in $ROOTLENS_SKIP_LOG); under CI it fails instead.
@@ -85,13 +91,79 @@ fn ok(output: &std::process::Output, what: &str) {
     );
 }
 
-/// One case on both engines: DuckDB's findings, and the Parquet the Spark job reads.
+/// What the Spark job reads of a case.
+enum Route {
+    /// `rootlens export parquet` of the case.
+    Parquet(PathBuf),
+    /// The CloudTrail archive files the case was ingested from (`--cloudtrail`).
+    Raw(Vec<PathBuf>),
+}
+
+/// One case on both engines: DuckDB's findings, and what the Spark job reads.
 struct Case {
     name: String,
     duckdb: PathBuf,
     spark: PathBuf,
-    lake: PathBuf,
+    route: Route,
     only: Option<String>,
+}
+
+impl Case {
+    /// The Spark driver's job for this case (an entry of `--batch`).
+    fn job(&self) -> Value {
+        let mut job = match &self.route {
+            Route::Parquet(lake) => json!({
+                "events": lake.join("events"),
+                "credential_reports": lake.join("credential_report"),
+                "tables": lake,
+            }),
+            Route::Raw(archive) => json!({ "cloudtrail": archive }),
+        };
+        job["out"] = json!(self.spark);
+        job["only"] = json!(self.only.iter().collect::<Vec<_>>());
+        job
+    }
+}
+
+/// The investigations a raw-archive run cannot have, each with what it needs and the words
+/// its skip reason must contain. Everything else needs only the records and must run.
+const CREDENTIAL_REPORTS: &[&str] = &[
+    "cis-1.10-console-user-without-mfa",
+    "cis-1.11-key-unused-since-setup",
+    "cis-1.12-credentials-unused",
+    "cis-1.13-two-active-keys",
+    "cis-1.14-key-not-rotated",
+    "cis-1.4-root-access-key",
+    "cis-1.5-root-mfa-off",
+    "cis-1.7-root-used-recently",
+    "credential-use-without-cloudtrail",
+    "identities-missing-from-report",
+];
+/// Digest files and CloudTrail's public keys (`rootlens verify`).
+const DIGEST_CHECKS: &[&str] = &[
+    "digest-chain-broken",
+    "digest-chain-null-link",
+    "digest-coverage",
+    "digest-signature-invalid",
+    "digest-signatures-unchecked",
+    "log-file-missing",
+    "log-file-modified",
+    "log-file-unlisted",
+];
+/// A geo database (`requires: geo`).
+const GEO: &[&str] = &["first-seen-country-or-asn", "impossible-travel"];
+
+/// What a raw-archive run must say when it skips `id`, if it must skip it.
+fn raw_skip_reason(id: &str) -> Option<&'static str> {
+    if CREDENTIAL_REPORTS.contains(&id) {
+        Some("credential reports")
+    } else if DIGEST_CHECKS.contains(&id) {
+        Some("digest checks")
+    } else if GEO.contains(&id) {
+        Some("no geo database")
+    } else {
+        None
+    }
 }
 
 /// Ingests `inputs` (paths and ingest options), runs `only` (or everything) and exports the
@@ -136,9 +208,92 @@ fn prepare(name: &str, dir: &Path, inputs: &[std::ffi::OsString], only: Option<&
         name: name.to_string(),
         duckdb,
         spark: dir.join("spark.json"),
-        lake,
+        route: Route::Parquet(lake),
         only: only.map(str::to_string),
     }
+}
+
+/// Ingests the CloudTrail archive at `archive` (no geo databases, as a raw-archive run has
+/// none) and runs every investigation, under `dir`; Spark reads the same files.
+fn prepare_raw(name: &str, dir: &Path, archive: &Path) -> Case {
+    std::fs::create_dir_all(dir).unwrap();
+    let db = dir.join("case.duckdb");
+    let ingest = rootlens()
+        .args(["ingest", "--quiet", "--db"])
+        .arg(&db)
+        .arg(archive)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(ingest.status.code(), Some(0) | Some(3)),
+        "{name}: ingest exited {:?}: {}",
+        ingest.status.code(),
+        String::from_utf8_lossy(&ingest.stderr)
+    );
+    let duckdb = dir.join("duckdb.json");
+    ok(
+        &rootlens()
+            .args(["run", "--db"])
+            .arg(&db)
+            .arg("--findings")
+            .arg(&duckdb)
+            .output()
+            .unwrap(),
+        &format!("{name}: rootlens run"),
+    );
+    Case {
+        name: name.to_string(),
+        duckdb,
+        spark: dir.join("spark.json"),
+        route: Route::Raw(vec![archive.to_path_buf()]),
+        only: None,
+    }
+}
+
+/// Whether `path` is a CloudTrail archive object: `{"Records": [...]}`, gzipped or not.
+fn is_archive_object(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let bytes = std::fs::read(path).unwrap();
+    let text = if name.ends_with(".json.gz") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .unwrap();
+        out
+    } else if name.ends_with(".json") {
+        bytes
+    } else {
+        return false;
+    };
+    serde_json::from_slice::<Value>(&text).is_ok_and(|v| v["Records"].is_array())
+}
+
+/// The CloudTrail archive files of every fixture's `side` (fires or quiet), copied under
+/// `into/<fixture>/` with their paths; returns how many.
+fn copy_archive_files(fixtures: &[PathBuf], side: &str, into: &Path) -> usize {
+    let mut copied = 0;
+    for fixture in fixtures {
+        let root = fixture.join(side);
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if is_archive_object(&path) {
+                    let target = into
+                        .join(fixture.file_name().unwrap())
+                        .join(path.strip_prefix(&root).unwrap());
+                    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                    std::fs::copy(&path, &target).unwrap();
+                    copied += 1;
+                }
+            }
+        }
+    }
+    copied
 }
 
 /// A cell as compared: floats to 9 significant digits (the engines sum in different orders).
@@ -226,6 +381,11 @@ fn differences(case: &Case) -> Vec<String> {
     }
     ours.retain(|id, f| !id.starts_with("sigma.") && f["source"] != "posture");
     theirs.retain(|id, f| !id.starts_with("sigma.") && f["source"] != "posture");
+    if let Route::Raw(_) = case.route {
+        problems.extend(raw_skips(&case.name, &ours, &theirs));
+        ours.retain(|id, _| raw_skip_reason(id).is_none());
+        theirs.retain(|id, _| raw_skip_reason(id).is_none());
+    }
     if ours.keys().ne(theirs.keys()) {
         problems.push(format!(
             "{}: different investigations: DuckDB {:?} Spark {:?}",
@@ -280,6 +440,53 @@ fn differences(case: &Case) -> Vec<String> {
     problems
 }
 
+/// A raw-archive run skips exactly the investigations that need more than the records, each
+/// saying what it lacks; the list above covers every investigation whose header declares
+/// another source.
+fn raw_skips(
+    name: &str,
+    duckdb: &std::collections::BTreeMap<String, Value>,
+    spark: &std::collections::BTreeMap<String, Value>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for id in CREDENTIAL_REPORTS.iter().chain(DIGEST_CHECKS).chain(GEO) {
+        if !spark.contains_key(*id) {
+            problems.push(format!(
+                "{name}: {id} (listed as needing more than the records) is not an investigation"
+            ));
+        }
+    }
+    for (id, finding) in duckdb {
+        if matches!(
+            finding["source"].as_str(),
+            Some("credential_report" | "both")
+        ) && !CREDENTIAL_REPORTS.contains(&id.as_str())
+        {
+            problems.push(format!(
+                "{name}: {id} reads credential reports but is not in CREDENTIAL_REPORTS"
+            ));
+        }
+    }
+    for (id, finding) in spark {
+        let skipped = finding["status"] == "skipped";
+        let reason = finding["error"].as_str().unwrap_or("");
+        match raw_skip_reason(id) {
+            Some(words) if !skipped => problems.push(format!(
+                "{name} {id}: needs {words} but a raw-archive run gave status {}",
+                finding["status"]
+            )),
+            Some(words) if !reason.contains(words) => problems.push(format!(
+                "{name} {id}: skipped without saying it lacks {words}: {reason}"
+            )),
+            None if skipped => problems.push(format!(
+                "{name} {id}: needs only CloudTrail records but a raw-archive run skipped it: {reason}"
+            )),
+            _ => {}
+        }
+    }
+    problems
+}
+
 #[test]
 fn duckdb_and_spark_give_the_same_rows_for_every_investigation() {
     if let Some(reason) = spark_unavailable() {
@@ -311,19 +518,28 @@ fn duckdb_and_spark_give_the_same_rows_for_every_investigation() {
         inputs.extend(ids.iter().map(|id| id.join(side).into_os_string()));
         cases.push(prepare(&format!("fixtures/*/{side}"), &dir, &inputs, None));
     }
+    // The raw-archive route, in the same Spark session: the sample archive as it is (digests
+    // and an Insight file among the logs), and the fixtures' CloudTrail archive files.
+    cases.push(prepare_raw(
+        "raw sample-data/AWSLogs",
+        &work.path().join("raw-sample"),
+        &repository().join("sample-data/AWSLogs"),
+    ));
+    for side in ["fires", "quiet"] {
+        let archive = work.path().join(format!("archive-{side}"));
+        let copied = copy_archive_files(&ids, side, &archive);
+        assert!(
+            copied > 50,
+            "only {copied} CloudTrail archive files among the fixtures' {side}/"
+        );
+        cases.push(prepare_raw(
+            &format!("raw fixtures/*/{side}"),
+            &work.path().join(format!("raw-{side}")),
+            &archive,
+        ));
+    }
 
-    let jobs: Vec<Value> = cases
-        .iter()
-        .map(|c| {
-            json!({
-                "events": c.lake.join("events"),
-                "credential_reports": c.lake.join("credential_report"),
-                "tables": c.lake,
-                "out": c.spark,
-                "only": c.only.iter().collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let jobs: Vec<Value> = cases.iter().map(Case::job).collect();
     let batch = work.path().join("jobs.json");
     std::fs::write(&batch, serde_json::to_vec(&jobs).unwrap()).unwrap();
     let spark = Command::new(spark_python())
@@ -350,4 +566,128 @@ fn duckdb_and_spark_give_the_same_rows_for_every_investigation() {
         cases.len(),
         problems.join("\n")
     );
+}
+
+/// The raw-archive route classifies source addresses itself (a raw archive has no `rootlens
+/// ingest`): every value gets the class ingest gives it, over the edge cases of
+/// src/enrich/geo/classify.rs. Runs the driver's Python function, no Spark session.
+#[test]
+fn raw_archive_route_classifies_addresses_as_ingest_does() {
+    if let Some(reason) = spark_unavailable() {
+        skip(
+            "raw_archive_route_classifies_addresses_as_ingest_does",
+            &reason,
+        );
+        return;
+    }
+    let values = [
+        "81.2.69.160",
+        "2a00:1450:4009::1",
+        " 8.8.8.8 ",
+        "10.1.2.3",
+        "172.31.255.255",
+        "192.168.1.1",
+        "100.64.0.1",
+        "fd12:3456::1",
+        "::ffff:10.0.0.1",
+        "127.8.8.8",
+        "::1",
+        "::ffff:127.0.0.1",
+        "169.254.169.254",
+        "fe80::1",
+        "0.0.0.0",
+        "::",
+        "224.0.0.1",
+        "ff02::1",
+        "255.255.255.255",
+        "198.18.0.1",
+        "192.0.0.8",
+        "192.0.2.1",
+        "198.51.100.1",
+        "203.0.113.1",
+        "192.0.3.1",
+        "2001:db8::1",
+        "3fff::1",
+        "3fff:1000::1",
+        "2001:2::1",
+        "2001:10::1",
+        "64:ff9b::808:808",
+        "100::1",
+        "cloudtrail.amazonaws.com",
+        "AWS Internal",
+        "s3.cn-north-1.amazonaws.com.cn",
+        "*.amazonaws.com",
+        "amazonaws.com",
+        "evil.amazonaws.com.example.net",
+        "bad host.amazonaws.com",
+        "225.01.00.16",
+        "256.1.1.1",
+        "1.2.3",
+        "1.2.3.4:443",
+        "[::1]",
+        "fe80::1%eth0",
+        "example.com",
+        "",
+    ];
+    let work = tempfile::tempdir().unwrap();
+    let events: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, ip)| {
+            let mut e = event(
+                &format!("ip-{i}"),
+                PROD,
+                "ListUsers",
+                "2024-05-01T10:00:00Z",
+            );
+            e["sourceIPAddress"] = json!(ip);
+            e
+        })
+        .collect();
+    let archive = write(
+        work.path(),
+        &s3_key(PROD, "us-east-1", "20240501", "1000"),
+        &gzip(&records(&events)),
+    );
+    let db = ingest_cleanly(&work.path().join("case.duckdb"), &[&archive]);
+    let ingest: std::collections::BTreeMap<String, String> = sql(
+        &db,
+        "SELECT source_ip, ip_class FROM ip_enrichment ORDER BY 1",
+    )
+    .into_iter()
+    .map(|row| (row[0].clone(), row[1].clone()))
+    .collect();
+    assert_eq!(ingest.len(), values.len(), "ingest classified {ingest:?}");
+    let script = "import json, sys\n\
+                  from rlspark.raw import ip_class\n\
+                  print(json.dumps({v: ip_class(v) for v in json.load(sys.stdin)}))";
+    let mut python = Command::new(spark_python())
+        .args(["-c", script])
+        .current_dir(repository().join("spark"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&serde_json::to_vec(&values[..]).unwrap())
+        .unwrap();
+    let output = python.wait_with_output().unwrap();
+    ok(&output, "rlspark.raw.ip_class");
+    let spark: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&output.stdout).unwrap();
+    let differ: Vec<String> = ingest
+        .iter()
+        .filter(|(value, class)| spark.get(*value) != Some(class))
+        .map(|(value, class)| {
+            format!(
+                "{value:?}: ingest {class}, raw route {:?}",
+                spark.get(value)
+            )
+        })
+        .collect();
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
