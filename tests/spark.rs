@@ -166,9 +166,14 @@ fn raw_skip_reason(id: &str) -> Option<&'static str> {
     }
 }
 
-/// Ingests `inputs` (paths and ingest options), runs `only` (or everything) and exports the
-/// case to Parquet, under `dir`.
-fn prepare(name: &str, dir: &Path, inputs: &[std::ffi::OsString], only: Option<&str>) -> Case {
+/// Ingests `inputs` (paths and ingest options) into a new case under `dir` and runs `only` (or
+/// everything) with DuckDB; returns the case and its findings.
+fn ingest_and_run(
+    name: &str,
+    dir: &Path,
+    inputs: &[std::ffi::OsString],
+    only: Option<&str>,
+) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(dir).unwrap();
     let db = dir.join("case.duckdb");
     let ingest = rootlens()
@@ -193,6 +198,12 @@ fn prepare(name: &str, dir: &Path, inputs: &[std::ffi::OsString], only: Option<&
         run.args(["--only", id]);
     }
     ok(&run.output().unwrap(), &format!("{name}: rootlens run"));
+    (db, duckdb)
+}
+
+/// Ingests `inputs`, runs `only` (or everything) and exports the case to Parquet, under `dir`.
+fn prepare(name: &str, dir: &Path, inputs: &[std::ffi::OsString], only: Option<&str>) -> Case {
+    let (db, duckdb) = ingest_and_run(name, dir, inputs, only);
     let lake = dir.join("lake");
     ok(
         &rootlens()
@@ -216,31 +227,7 @@ fn prepare(name: &str, dir: &Path, inputs: &[std::ffi::OsString], only: Option<&
 /// Ingests the CloudTrail archive at `archive` (no geo databases, as a raw-archive run has
 /// none) and runs every investigation, under `dir`; Spark reads the same files.
 fn prepare_raw(name: &str, dir: &Path, archive: &Path) -> Case {
-    std::fs::create_dir_all(dir).unwrap();
-    let db = dir.join("case.duckdb");
-    let ingest = rootlens()
-        .args(["ingest", "--quiet", "--db"])
-        .arg(&db)
-        .arg(archive)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(ingest.status.code(), Some(0) | Some(3)),
-        "{name}: ingest exited {:?}: {}",
-        ingest.status.code(),
-        String::from_utf8_lossy(&ingest.stderr)
-    );
-    let duckdb = dir.join("duckdb.json");
-    ok(
-        &rootlens()
-            .args(["run", "--db"])
-            .arg(&db)
-            .arg("--findings")
-            .arg(&duckdb)
-            .output()
-            .unwrap(),
-        &format!("{name}: rootlens run"),
-    );
+    let (_, duckdb) = ingest_and_run(name, dir, &[archive.as_os_str().to_owned()], None);
     Case {
         name: name.to_string(),
         duckdb,
