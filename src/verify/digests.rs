@@ -51,7 +51,7 @@ impl DigestIndex {
             saved_by_key: HashMap::new(),
             saved_by_name: HashMap::new(),
         };
-        for (i, file) in ev.files.iter().enumerate().filter(|(_, f)| f.is_digest()) {
+        for (i, file) in ev.files.iter().enumerate() {
             match &file.key {
                 Some(key) => index.by_key.insert(layout::match_key(key).to_string(), i),
                 None => index.by_name.insert(name_key(&file.path), i),
@@ -133,7 +133,7 @@ pub fn check(ev: &CaseEvidence, index: &DigestIndex, ring: &KeyRing) -> (Vec<Row
         periods.extend(unbroken_periods(ev, members));
     }
     let mut signature_rows = signature_rows(ev, index, ring);
-    for (f, file) in ev.files.iter().enumerate().filter(|(_, f)| f.is_digest()) {
+    for (f, file) in ev.files.iter().enumerate() {
         let Some(&r) = index.record_of.get(&f) else {
             let why = file
                 .reason

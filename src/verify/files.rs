@@ -27,7 +27,6 @@ pub fn check(
     let digest_file: HashMap<i32, &CaseFile> = ev
         .files
         .iter()
-        .filter(|f| f.is_digest())
         .map(|f| (f.source_id, f))
         .collect();
     let entries: Vec<&ListedFile> = ev
