@@ -132,6 +132,12 @@ pub struct ParquetArgs {
     /// No progress bar and no summary
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// The most event partitions one pass over the case writes (DuckDB buffers every
+    /// partition a statement writes, so fewer per pass is less memory)
+    #[arg(long, default_value_t = crate::lake::DEFAULT_PARTITIONS_PER_PASS, hide = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub partitions_per_pass: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

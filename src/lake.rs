@@ -5,7 +5,9 @@
 //! `<out>/events/account=…/region=…/dt=YYYY-MM-DD/data_N.parquet` (Hive partitioning, the layout
 //! Athena users already query), with the columns of the `events` view: typed as in the case,
 //! the free-form JSON parts and `raw` as strings. DuckDB's own `COPY … (FORMAT parquet,
-//! PARTITION_BY …)` streams the rows out, so memory stays bounded whatever the case's size.
+//! PARTITION_BY …)` streams the rows out. DuckDB holds a buffer for every partition one such
+//! statement writes, so the events go out in passes of a bounded number of partitions
+//! (consecutive days and accounts): memory stays bounded whatever the case's size.
 //!
 //! A table is written into a scratch folder first and then renamed over the previous export,
 //! so running the export again replaces it (nothing twice) and an interrupted run leaves the
@@ -31,7 +33,19 @@ pub struct LakeOptions {
     pub out: PathBuf,
     /// A progress bar on stderr, when it is a terminal.
     pub progress: bool,
+    /// The most event partitions one `COPY` writes.
+    pub partitions_per_pass: u64,
 }
+
+/// The default for `LakeOptions::partitions_per_pass`. The 10M-event benchmark case (2,159
+/// partitions) ran out of DuckDB's memory in one statement at any thread count; in passes of
+/// about 240 it exports within the 1 GB limit.
+pub const DEFAULT_PARTITIONS_PER_PASS: u64 = 256;
+
+/// The events folder's partition columns, outermost first.
+const EVENT_PARTITIONS: [&str; 3] = ["account", "region", "dt"];
+/// `dt` of events whose time could not be parsed.
+const UNKNOWN_DAY: &str = "unknown";
 
 /// What one table became.
 #[derive(Debug, Serialize)]
@@ -76,7 +90,7 @@ fn events_select(conn: &Connection) -> Result<String> {
         "SELECT *{replace},
                 {} AS account,
                 {} AS region,
-                coalesce(strftime(event_time, '%Y-%m-%d'), 'unknown') AS dt
+                coalesce(strftime(event_time, '%Y-%m-%d'), '{UNKNOWN_DAY}') AS dt
          FROM events",
         partition_value("recipient_account_id"),
         partition_value("aws_region"),
@@ -104,8 +118,103 @@ fn case_tables(conn: &Connection) -> Result<Vec<String>> {
     Ok(names.collect::<Result<Vec<_>, _>>()?)
 }
 
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 fn quote_path(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', "''"))
+    quote(&path.display().to_string())
+}
+
+/// The events of one day and account: the unit passes are made of (an account's regions are
+/// few, so a unit is never much larger than a pass).
+#[derive(Debug, Clone, PartialEq)]
+struct DayAccount {
+    dt: String,
+    account: String,
+    partitions: u64,
+    rows: u64,
+}
+
+/// Consecutive day-accounts (in `(dt, account)` order) exported by one `COPY`.
+#[derive(Debug, PartialEq)]
+struct Pass {
+    first: (String, String),
+    last: (String, String),
+    rows: u64,
+}
+
+impl Pass {
+    /// The condition on the rows of `events_select` that picks this pass's events. The time
+    /// range is what DuckDB pushes into the scan (zone maps skip the rest of the case); the
+    /// `(dt, account)` bounds cut a day shared with the neighbouring passes.
+    fn filter(&self) -> String {
+        let ((first_day, first_account), (last_day, last_account)) = (&self.first, &self.last);
+        let accounts = format!(
+            "(dt > {fd} OR account >= {fa}) AND (dt < {ld} OR account <= {la})",
+            fd = quote(first_day),
+            fa = quote(first_account),
+            ld = quote(last_day),
+            la = quote(last_account),
+        );
+        if first_day == UNKNOWN_DAY {
+            format!("event_time IS NULL AND {accounts}")
+        } else {
+            format!(
+                "event_time >= CAST({} AS TIMESTAMP) \
+                 AND event_time < CAST({} AS TIMESTAMP) + INTERVAL 1 DAY AND {accounts}",
+                quote(first_day),
+                quote(last_day)
+            )
+        }
+    }
+}
+
+/// The partitions of the case's events, per day and account, in `(dt, account)` order.
+fn day_accounts(conn: &Connection, events: &str) -> Result<Vec<DayAccount>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT dt, account, count(DISTINCT region), count(*)
+         FROM ({events}) GROUP BY dt, account ORDER BY dt, account"
+    ))?;
+    let units = stmt.query_map([], |r| {
+        Ok(DayAccount {
+            dt: r.get(0)?,
+            account: r.get(1)?,
+            partitions: r.get::<_, i64>(2)? as u64,
+            rows: r.get::<_, i64>(3)? as u64,
+        })
+    })?;
+    Ok(units.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Groups consecutive day-accounts into passes of at most `per_pass` partitions (a larger
+/// day-account is a pass of its own). Events without a time never share a pass with dated
+/// ones: they are picked by `event_time IS NULL`, not by a time range.
+fn plan_passes(units: &[DayAccount], per_pass: u64) -> Vec<Pass> {
+    let mut passes: Vec<Pass> = Vec::new();
+    let mut partitions = 0;
+    for unit in units {
+        let key = (unit.dt.clone(), unit.account.clone());
+        match passes.last_mut() {
+            Some(pass)
+                if partitions + unit.partitions <= per_pass
+                    && (pass.first.0 == UNKNOWN_DAY) == (unit.dt == UNKNOWN_DAY) =>
+            {
+                pass.last = key;
+                pass.rows += unit.rows;
+                partitions += unit.partitions;
+            }
+            _ => {
+                passes.push(Pass {
+                    first: key.clone(),
+                    last: key,
+                    rows: unit.rows,
+                });
+                partitions = unit.partitions;
+            }
+        }
+    }
+    passes
 }
 
 /// Writes every table of the case under `options.out`.
@@ -131,19 +240,7 @@ pub fn export(conn: &Connection, case: &Path, options: &LakeOptions) -> Result<M
     )?;
     conn.set_query_progress_tracking(options.progress)?;
 
-    let mut tables = Vec::new();
-    let events = conn
-        .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
-        .context("cannot count the case's events")?;
-    tables.push(copy_table(
-        conn,
-        options,
-        &scratch,
-        "events",
-        &events_select(conn)?,
-        events as u64,
-        &["account", "region", "dt"],
-    )?);
+    let mut tables = vec![export_events(conn, options, &scratch)?];
     for table in case_tables(conn)? {
         let json = json_columns(conn, &table)?;
         let select = if json.is_empty() {
@@ -158,15 +255,17 @@ pub fn export(conn: &Connection, case: &Path, options: &LakeOptions) -> Result<M
         let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
             r.get(0)
         })?;
-        tables.push(copy_table(
-            conn,
-            options,
-            &scratch,
-            &table,
-            &select,
-            rows as u64,
-            &[],
-        )?);
+        let staged = scratch.join(&table);
+        std::fs::create_dir_all(&staged)?;
+        let copy = format!(
+            "COPY ({select}) TO {} (FORMAT parquet, COMPRESSION zstd)",
+            quote_path(&staged.join("data_0.parquet"))
+        );
+        let bar = progress_bar(options.progress && rows > 0, &table, rows as u64);
+        run_copy(conn, &bar, &copy, 0, rows as u64)
+            .with_context(|| format!("cannot export {table} to Parquet"))?;
+        bar.finish_and_clear();
+        tables.push(publish(options, &staged, &table, rows as u64, &[])?);
     }
     std::fs::remove_dir_all(&scratch).ok();
     let manifest = Manifest {
@@ -182,33 +281,48 @@ pub fn export(conn: &Connection, case: &Path, options: &LakeOptions) -> Result<M
     Ok(manifest)
 }
 
-fn copy_table(
-    conn: &Connection,
-    options: &LakeOptions,
-    scratch: &Path,
-    table: &str,
-    select: &str,
-    rows: u64,
-    partition_by: &[&str],
-) -> Result<ExportedTable> {
-    // A case without events has no partition to write: one empty file keeps the columns.
-    let partition_by: &[&str] = if rows == 0 { &[] } else { partition_by };
-    let staged = scratch.join(table);
-    let copy = if partition_by.is_empty() {
+/// The events, Hive-partitioned, written pass by pass into one staged folder.
+fn export_events(conn: &Connection, options: &LakeOptions, scratch: &Path) -> Result<ExportedTable> {
+    let select = events_select(conn)?;
+    let units = day_accounts(conn, &select).context("cannot list the events' partitions")?;
+    let rows: u64 = units.iter().map(|u| u.rows).sum();
+    let staged = scratch.join("events");
+    if units.is_empty() {
+        // No partition to write: one empty file keeps the columns.
         std::fs::create_dir_all(&staged)?;
-        format!(
+        let copy = format!(
             "COPY ({select}) TO {} (FORMAT parquet, COMPRESSION zstd)",
             quote_path(&staged.join("data_0.parquet"))
-        )
-    } else {
-        format!(
-            "COPY ({select}) TO {} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({}), \
-             FILENAME_PATTERN 'data_{{i}}')",
+        );
+        conn.execute_batch(&copy)
+            .context("cannot export events to Parquet")?;
+        return publish(options, &staged, "events", 0, &[]);
+    }
+    let bar = progress_bar(options.progress, "events", rows);
+    let mut done = 0;
+    for pass in plan_passes(&units, options.partitions_per_pass) {
+        // Passes write disjoint partitions into the same folder.
+        let copy = format!(
+            "COPY (SELECT * FROM ({select}) WHERE {}) TO {} (FORMAT parquet, COMPRESSION zstd, \
+             PARTITION_BY ({}), FILENAME_PATTERN 'data_{{i}}', OVERWRITE_OR_IGNORE)",
+            pass.filter(),
             quote_path(&staged),
-            partition_by.join(", ")
-        )
-    };
-    let bar = progress_bar(options.progress && rows > 0, table, rows);
+            EVENT_PARTITIONS.join(", ")
+        );
+        run_copy(conn, &bar, &copy, done, pass.rows).with_context(|| {
+            format!(
+                "cannot export the events of {} {} to {} {} to Parquet",
+                pass.first.0, pass.first.1, pass.last.0, pass.last.1
+            )
+        })?;
+        done += pass.rows;
+    }
+    bar.finish_and_clear();
+    publish(options, &staged, "events", rows, &EVENT_PARTITIONS)
+}
+
+/// Runs one `COPY` of `rows` rows, moving the bar on from `done` as DuckDB reports progress.
+fn run_copy(conn: &Connection, bar: &ProgressBar, copy: &str, done: u64, rows: u64) -> Result<()> {
     let running = Arc::new(AtomicBool::new(true));
     let poller = (!bar.is_hidden()).then(|| {
         let handle = conn.progress_handle();
@@ -217,26 +331,34 @@ fn copy_table(
         std::thread::spawn(move || {
             while running.load(Ordering::Relaxed) {
                 if let Some(pct) = handle.query_progress().percentage() {
-                    bar.set_position(((pct / 100.0) * rows as f64) as u64);
+                    bar.set_position(done + ((pct / 100.0) * rows as f64) as u64);
                 }
                 std::thread::sleep(Duration::from_millis(200));
             }
         })
     });
-    let result = conn.execute_batch(&copy);
+    let result = conn.execute_batch(copy);
     running.store(false, Ordering::Relaxed);
     if let Some(poller) = poller {
         poller.join().ok();
     }
-    bar.finish_and_clear();
-    result.with_context(|| format!("cannot export {table} to Parquet"))?;
+    Ok(result?)
+}
 
+/// Moves a staged table over the previous export of it and describes what it holds.
+fn publish(
+    options: &LakeOptions,
+    staged: &Path,
+    table: &str,
+    rows: u64,
+    partition_by: &[&str],
+) -> Result<ExportedTable> {
     let target = options.out.join(table);
     if target.exists() {
         std::fs::remove_dir_all(&target)
             .with_context(|| format!("cannot replace the previous export {}", target.display()))?;
     }
-    std::fs::rename(&staged, &target)
+    std::fs::rename(staged, &target)
         .with_context(|| format!("cannot move {} to {}", staged.display(), target.display()))?;
     let (files, bytes) = parquet_files(&target)?;
     Ok(ExportedTable {
@@ -277,4 +399,70 @@ fn progress_bar(enabled: bool, table: &str, total: u64) -> ProgressBar {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(dt: &str, account: &str, partitions: u64) -> DayAccount {
+        DayAccount {
+            dt: dt.into(),
+            account: account.into(),
+            partitions,
+            rows: partitions * 10,
+        }
+    }
+
+    fn key(dt: &str, account: &str) -> (String, String) {
+        (dt.into(), account.into())
+    }
+
+    #[test]
+    fn passes_hold_consecutive_day_accounts_up_to_the_limit() {
+        let units = [
+            unit("2024-05-01", "a", 2),
+            unit("2024-05-01", "b", 1),
+            unit("2024-05-02", "a", 1),
+            unit("2024-05-02", "b", 5),
+            unit("2024-05-03", "a", 1),
+            unit(UNKNOWN_DAY, "a", 1),
+            unit(UNKNOWN_DAY, "b", 1),
+        ];
+        let passes = plan_passes(&units, 4);
+        let bounds: Vec<_> = passes.iter().map(|p| (&p.first, &p.last, p.rows)).collect();
+        assert_eq!(
+            bounds,
+            [
+                // A day split between passes; a day-account over the limit alone; the events
+                // without a time apart from the dated ones although they would fit.
+                (&key("2024-05-01", "a"), &key("2024-05-02", "a"), 40),
+                (&key("2024-05-02", "b"), &key("2024-05-02", "b"), 50),
+                (&key("2024-05-03", "a"), &key("2024-05-03", "a"), 10),
+                (&key(UNKNOWN_DAY, "a"), &key(UNKNOWN_DAY, "b"), 20),
+            ]
+        );
+        assert_eq!(plan_passes(&units, 100).len(), 2);
+    }
+
+    #[test]
+    fn a_pass_filter_bounds_the_time_for_the_scan_and_cuts_shared_days() {
+        let pass = Pass {
+            first: key("2024-05-01", "b"),
+            last: key("2024-05-02", "a'x"),
+            rows: 1,
+        };
+        assert_eq!(
+            pass.filter(),
+            "event_time >= CAST('2024-05-01' AS TIMESTAMP) AND event_time < \
+             CAST('2024-05-02' AS TIMESTAMP) + INTERVAL 1 DAY AND (dt > '2024-05-01' OR \
+             account >= 'b') AND (dt < '2024-05-02' OR account <= 'a''x')"
+        );
+        let undated = Pass {
+            first: key(UNKNOWN_DAY, "a"),
+            last: key(UNKNOWN_DAY, "a"),
+            rows: 1,
+        };
+        assert!(undated.filter().starts_with("event_time IS NULL AND "));
+    }
 }

@@ -102,6 +102,105 @@ fn export_parquet_writes_every_table_partitions_events_and_is_idempotent() {
     );
 }
 
+/// Exports `db` into `lake`, each pass writing at most `partitions_per_pass` partitions.
+fn export_in_passes(db: &Path, lake: &Path, partitions_per_pass: &str) {
+    let out = rootlens()
+        .args(["export", "parquet", "--quiet", "--partitions-per-pass"])
+        .arg(partitions_per_pass)
+        .arg("--db")
+        .arg(db)
+        .arg("--out")
+        .arg(lake)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every event of an export as `partition folder|event_id|raw`, sorted.
+fn exported_events(db: &Path, lake: &Path) -> Vec<String> {
+    let glob = lake.join("events/**/*.parquet").display().to_string();
+    let out = rootlens()
+        .args(["query", "--format", "csv", "--db"])
+        .arg(db)
+        .arg(format!(
+            "SELECT concat_ws('|', account, region, dt, event_id, md5(raw)) AS line \
+             FROM read_parquet('{glob}', hive_partitioning = true) ORDER BY line"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn events_exported_in_small_passes_are_the_events_exported_at_once() {
+    // Three days, two accounts, two regions, and an event whose time does not parse: passes
+    // of one or two partitions cut days between accounts and regions.
+    let dir = tempfile::tempdir().unwrap();
+    let mut events = Vec::new();
+    for (day, account, region) in [
+        ("01", PROD, "us-east-1"),
+        ("01", PROD, "eu-west-1"),
+        ("01", DEV, "us-east-1"),
+        ("02", DEV, "eu-west-1"),
+        ("02", PROD, "us-east-1"),
+        ("03", PROD, "us-east-1"),
+        ("03", DEV, "eu-west-1"),
+        ("03", DEV, "us-east-1"),
+    ] {
+        for hour in ["00:00:00", "23:59:59"] {
+            let mut e = event(
+                &format!("e-{day}-{account}-{region}-{hour}"),
+                account,
+                "GetUser",
+                &format!("2024-05-{day}T{hour}Z"),
+            );
+            e["awsRegion"] = json!(region);
+            events.push(e);
+        }
+    }
+    events.push(event("e-undated", DEV, "GetUser", "yesterday"));
+    let input = write(
+        dir.path(),
+        "AWSLogs/events.json.gz",
+        &gzip(&records(&events)),
+    );
+    let db = ingest_cleanly(&dir.path().join("case.duckdb"), &[&input]);
+
+    let at_once = dir.path().join("at-once");
+    export_in_passes(&db, &at_once, "1000");
+    let expected = exported_events(&db, &at_once);
+    assert_eq!(expected.len(), events.len(), "{expected:#?}");
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.starts_with("444455556666|us-east-1|unknown|e-undated|")),
+        "{expected:#?}"
+    );
+    for per_pass in ["1", "2", "3"] {
+        let lake = dir.path().join(format!("passes-{per_pass}"));
+        export_in_passes(&db, &lake, per_pass);
+        assert_eq!(
+            exported_events(&db, &lake),
+            expected,
+            "passes of {per_pass}"
+        );
+        assert_eq!(
+            files_under(&lake.join("events")),
+            files_under(&at_once.join("events"))
+        );
+    }
+}
+
 #[test]
 fn queries_export_writes_the_library_and_the_case_sql() {
     let dir = tempfile::tempdir().unwrap();

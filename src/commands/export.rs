@@ -19,6 +19,7 @@ fn export_parquet(args: ParquetArgs) -> Result<Outcome> {
     let options = lake::LakeOptions {
         out: args.out,
         progress: !args.quiet,
+        partitions_per_pass: args.partitions_per_pass,
     };
     let manifest = lake::export(&conn, &args.case.db, &options)?;
     if !args.quiet {
