@@ -10,7 +10,6 @@ use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::assets::EVENTS_VIEW_SELECT;
 use crate::library::{Investigation, Library, Severity};
 
 /// What to run and how.
@@ -405,8 +404,9 @@ fn scope_to_window(
     // `credential_report` and `posture_outputs` by name, so they see the window too. Credential
     // reports and saved CLI outputs count when they were taken within the window: the posture
     // as of then.
+    let events_select = crate::store::events_view_select(conn)?;
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ({EVENTS_VIEW_SELECT}) WHERE {};
+        "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ({events_select}) WHERE {};
          CREATE OR REPLACE TEMP VIEW credential_report AS
              SELECT * FROM \"{quoted}\".main.credential_report WHERE {};
          CREATE OR REPLACE TEMP VIEW posture_outputs AS

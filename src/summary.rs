@@ -7,7 +7,6 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use duckdb::Connection;
 
-use crate::assets::EVENTS_VIEW_SELECT;
 use crate::findings::{self, Citations};
 use crate::output::{self, ResultFormat};
 
@@ -77,9 +76,10 @@ pub fn write(
 /// connection only: the summary of one identity then reads only its events.
 fn narrow_to(conn: &Connection, wanted: &str) -> Result<()> {
     let literal = format!("'{}'", wanted.replace('\'', "''"));
+    let events_select = crate::store::events_view_select(conn)?;
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP VIEW events AS
-         SELECT * FROM ({EVENTS_VIEW_SELECT}) AS e
+         SELECT * FROM ({events_select}) AS e
          WHERE {PRINCIPAL} = {literal} OR access_key_id = {literal};
          CREATE OR REPLACE TEMP VIEW wanted_identity AS SELECT {literal} AS id;"
     ))

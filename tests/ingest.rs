@@ -770,3 +770,125 @@ fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
         "{quiet}"
     );
 }
+
+/// Records written by hand: key order, white space and text beyond ASCII as found in the wild.
+const IN_PARTS: [&str; 3] = [
+    // Request then response, white space around the colons.
+    "{\"eventVersion\":\"1.08\",\"eventID\":\"p-1\",\"eventTime\":\"2024-05-01T10:00:00Z\",\
+     \"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\",\"awsRegion\":\"us-east-1\",\
+     \"recipientAccountId\":\"111122223333\",\"userAgent\":\"agent \u{2713} \u{e9}\",\
+     \"requestParameters\" : {\"instanceType\":\"p4d.24xlarge\",\"tag\":\"\u{1F600}\"},\
+     \"responseElements\":\t{\"ok\":  true},\"tail\":\"\u{fc}\"}",
+    // The response before the request.
+    "{\"eventID\":\"p-2\",\"eventTime\":\"2024-05-01T10:00:01Z\",\"eventName\":\"AssumeRole\",\
+     \"recipientAccountId\":\"111122223333\",\"responseElements\":{\"credentials\":{\"accessKeyId\":\"ASIAEXAMPLE\"}},\
+     \"note\":\"\u{e9}\u{e9}\",\"requestParameters\":{\"roleSessionName\":\"s\u{e9}\"}}",
+    // A null request and no response: stored whole.
+    "{\"eventID\":\"p-3\",\"eventTime\":\"2024-05-01T10:00:02Z\",\"eventName\":\"GetUser\",\
+     \"recipientAccountId\":\"111122223333\",\"requestParameters\":null}",
+];
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// `raw` of each event of IN_PARTS as the case gives it back, hashed, and its two parts.
+fn read_back(db: &Path) -> Vec<Vec<String>> {
+    sql(
+        db,
+        "SELECT event_id, sha256(raw::VARCHAR), request_parameters::VARCHAR,
+                response_elements::VARCHAR
+         FROM events ORDER BY event_id",
+    )
+}
+
+fn expected_read_back() -> Vec<Vec<String>> {
+    let parts = |text: &str, key: &str| {
+        let record: Value = serde_json::from_str(text).unwrap();
+        match &record[key] {
+            Value::Null => String::new(),
+            value => serde_json::to_string(value).unwrap(),
+        }
+    };
+    IN_PARTS
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            vec![
+                format!("p-{}", i + 1),
+                sha256_hex(text),
+                parts(text, "requestParameters"),
+                parts(text, "responseElements"),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn request_and_response_parts_are_stored_apart_and_records_read_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{{\"Records\":[\n{}\n]}}", IN_PARTS.join(",\n"));
+    let input = write(dir.path(), "in/parts.json", text.as_bytes());
+    let db = ingest_cleanly(&dir.path().join("case.duckdb"), &[&input]);
+    assert_eq!(read_back(&db), expected_read_back());
+    // Stored apart: the record's text holds neither part, and nothing is stored twice.
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT event_id, raw IS NULL, contains(raw_rest, 'p4d') OR contains(raw_rest, 'ASIA'),
+                    request_parameters_text IS NOT NULL, response_elements_text IS NOT NULL
+             FROM event_records ORDER BY event_id"
+        ),
+        [
+            ["p-1", "true", "false", "true", "true"],
+            ["p-2", "true", "false", "true", "true"],
+            ["p-3", "false", "", "false", "false"],
+        ]
+    );
+}
+
+#[test]
+fn a_case_written_before_records_were_stored_in_parts_reads_and_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), "in/first.json", IN_PARTS[2].as_bytes());
+    let db = ingest_cleanly(&dir.path().join("case.duckdb"), &[&first]);
+    // The shape of a case written before: no columns for the parts, a view without them (in
+    // one command: opening a case for writing adds missing columns).
+    let old_shape = rootlens()
+        .args(["query", "--write", "--db"])
+        .arg(&db)
+        .arg(
+            "ALTER TABLE event_records DROP COLUMN IF EXISTS raw_rest;
+             ALTER TABLE event_records DROP COLUMN IF EXISTS request_parameters_text;
+             ALTER TABLE event_records DROP COLUMN IF EXISTS request_parameters_at;
+             ALTER TABLE event_records DROP COLUMN IF EXISTS response_elements_text;
+             ALTER TABLE event_records DROP COLUMN IF EXISTS response_elements_at;
+             CREATE OR REPLACE VIEW events AS SELECT *, rowid AS event_row FROM event_records",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        old_shape.status.success(),
+        "{}",
+        String::from_utf8_lossy(&old_shape.stderr)
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'event_records'
+             AND column_name IN ('raw_rest', 'request_parameters_at')"
+        ),
+        "0"
+    );
+    // Read as it is (read-only: the file is not changed).
+    assert_eq!(read_back(&db), expected_read_back()[2..]);
+    // Ingesting into it adds the columns; old and new records read back alike.
+    let second = write(
+        dir.path(),
+        "in/second.json",
+        format!("[{},{}]", IN_PARTS[0], IN_PARTS[1]).as_bytes(),
+    );
+    ingest_cleanly(&db, &[&second]);
+    assert_eq!(read_back(&db), expected_read_back());
+}

@@ -171,7 +171,10 @@ def run_one(spark, inv, overrides, geo_reason, broken_views, unavailable, log):
 
 
 def _first_line(error):
-    text = str(error).strip()
+    # A failure inside Spark reaches Python as Py4J's "An error occurred while calling o35.sql.";
+    # the cause is the Java exception it carries.
+    java = getattr(error, "java_exception", None)
+    text = str(java if java is not None else error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
 

@@ -62,6 +62,8 @@ pub struct Record<'a> {
     pub shared_event_id: Option<Text<'a>>,
     #[serde(rename = "userIdentity", borrow)]
     pub user_identity: Option<UserIdentity<'a>>,
+    #[serde(rename = "requestParameters", borrow)]
+    pub request_parameters: Option<&'a RawValue>,
     #[serde(rename = "responseElements", borrow)]
     pub response_elements: Option<&'a RawValue>,
     #[serde(rename = "additionalEventData", borrow)]

@@ -158,6 +158,8 @@ impl<'a> From<LowerRecord<'a>> for Record<'a> {
             request_id: r.requestid,
             shared_event_id: r.sharedeventid,
             user_identity: r.useridentity.map(UserIdentity::from),
+            // Kept for the view to decode from raw (the value may be JSON written as a string).
+            request_parameters: None,
             response_elements: r.responseelements,
             additional_event_data: r.additionaleventdata,
             cloudtrail_event: None,

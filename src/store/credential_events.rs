@@ -31,7 +31,7 @@ const CANDIDATES: &str = "
 /// (`source_id` prunes the rest): `json_extract_string` with a list of paths.
 const FACTS: &str = "
     raw_facts AS (
-        SELECT rowid AS event_row, json_extract_string(raw, [
+        SELECT event_row, json_extract_string(raw, [
             '$.responseElements.credentials.accessKeyId',       -- 1
             '$.responseElements.assumedRoleUser.arn',           -- 2
             '$.responseElements.federatedUser.arn',             -- 3
@@ -50,8 +50,8 @@ const FACTS: &str = "
             '$.responseElements.accessKey.accessKeyId',         -- 16
             '$.userIdentity.sessionContext.assumedRoot'         -- 17
         ]) AS v
-        FROM event_records
-        WHERE rowid IN (SELECT event_row FROM fresh)
+        FROM events
+        WHERE event_row IN (SELECT event_row FROM fresh)
           AND source_id >= (SELECT min(source_id) FROM fresh)
     ),
     facts AS MATERIALIZED (

@@ -183,7 +183,7 @@ impl EventKeys {
         // Events without an eventID are keyed by their raw text: read it only for them.
         for query in [
             format!("SELECT event_id, NULL::VARCHAR FROM event_records WHERE {filter} AND event_id IS NOT NULL"),
-            format!("SELECT NULL::VARCHAR, raw::VARCHAR FROM event_records WHERE {filter} AND event_id IS NULL"),
+            format!("SELECT NULL::VARCHAR, raw::VARCHAR FROM events WHERE {filter} AND event_id IS NULL"),
         ] {
             let mut stmt = conn.prepare(&query)?;
             let mut rows = stmt.query([])?;

@@ -9,7 +9,10 @@ use duckdb::arrow::array::{
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
+use serde_json::value::RawValue;
 use xxhash_rust::xxh3::xxh3_128;
+
+use super::record_text;
 
 use crate::decode::cloudtrail::Record;
 use crate::decode::credential_facts::{facts_of, CredentialFact};
@@ -112,6 +115,11 @@ event_columns! {
     raw: StringBuilder,
     source_id: Int32Builder,
     record_index: Int64Builder,
+    raw_rest: StringBuilder,
+    request_parameters_text: StringBuilder,
+    request_parameters_at: Int32Builder,
+    response_elements_text: StringBuilder,
+    response_elements_at: Int32Builder,
 }
 
 /// Capacity and Arrow type of each builder kind.
@@ -249,9 +257,39 @@ impl EventBatchBuilder {
         self.mfa_used.append_option(record.mfa_used());
         let insight = insight || record.event_type.as_deref() == Some("AwsCloudTrailInsight");
         self.is_insight.append_value(insight);
-        self.raw.append_value(raw);
+        self.push_text(record, raw);
         self.source_id.append_value(source_id);
         self.record_index.append_value(index as i64);
+    }
+
+    /// The record's text: whole in `raw`, or its request and response parts apart from the
+    /// rest (see `record_text`).
+    fn push_text(&mut self, record: &Record<'_>, raw: &str) {
+        let split = record_text::split(
+            raw,
+            record.request_parameters.map(RawValue::get),
+            record.response_elements.map(RawValue::get),
+        );
+        let Some(split) = split else {
+            self.raw.append_value(raw);
+            self.raw_rest.append_null();
+            self.request_parameters_text.append_null();
+            self.request_parameters_at.append_null();
+            self.response_elements_text.append_null();
+            self.response_elements_at.append_null();
+            return;
+        };
+        self.raw.append_null();
+        self.raw_rest.append_value(&split.rest);
+        let request = split.request_parameters.as_ref();
+        self.request_parameters_text
+            .append_option(request.map(|p| p.text));
+        self.request_parameters_at.append_option(request.map(|p| p.at));
+        let response = split.response_elements.as_ref();
+        self.response_elements_text
+            .append_option(response.map(|p| p.text));
+        self.response_elements_at
+            .append_option(response.map(|p| p.at));
     }
 
     /// The `userIdentity` columns, session context included.

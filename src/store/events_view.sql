@@ -1,5 +1,7 @@
 -- Every CloudTrail record: the stored columns plus the free-form parts of the record as JSON
 -- (NULL where the record has none or null). Investigations and users query this.
+-- requestParameters and responseElements are read from where they are stored apart from the
+-- rest of the record (src/store/record_text.rs); the rest from the record's text, `raw`.
 -- Records with lowercase field names (Athena/Glue exports: `requestparameters`, …; see
 -- src/decode/lowercase.rs for the whole mapping) are read through the same columns; their
 -- free-form parts, written there as strings holding JSON, are decoded back into JSON. The
@@ -29,22 +31,23 @@
 -- read_only, management_event, shared_event_id, identity_store_user, the session issuer's
 -- type and name, additional_event_data and tls_details have no OCSF field: NULL.
 SELECT
-    * EXCLUDE (raw, source_id, record_index),
-    nullif(coalesce(json_extract(raw, '$.requestParameters'), CASE
-        WHEN contains(raw, '"requestparameters"') THEN CASE WHEN json_type(raw, '$.requestparameters') = 'VARCHAR' AND json_valid(raw ->> '$.requestparameters')
-            AND left(raw ->> '$.requestparameters', 1) IN ('{', '[') THEN json(raw ->> '$.requestparameters')
-            ELSE json_extract(raw, '$.requestparameters') END
-        WHEN contains(raw, '"class_uid"') THEN CASE WHEN json_type(raw, '$.api.request.data') = 'VARCHAR' AND json_valid(raw ->> '$.api.request.data')
-            AND left(raw ->> '$.api.request.data', 1) IN ('{', '[') THEN json(raw ->> '$.api.request.data')
-            ELSE json_extract(raw, '$.api.request.data') END
+    * EXCLUDE (raw, stored_raw, stored_request_parameters, stored_response_elements,
+               source_id, record_index, event_row),
+    nullif(coalesce(stored_request_parameters, json_extract(stored_raw, '$.requestParameters'), CASE
+        WHEN contains(stored_raw, '"requestparameters"') THEN CASE WHEN json_type(stored_raw, '$.requestparameters') = 'VARCHAR' AND json_valid(stored_raw ->> '$.requestparameters')
+            AND left(stored_raw ->> '$.requestparameters', 1) IN ('{', '[') THEN json(stored_raw ->> '$.requestparameters')
+            ELSE json_extract(stored_raw, '$.requestparameters') END
+        WHEN contains(stored_raw, '"class_uid"') THEN CASE WHEN json_type(stored_raw, '$.api.request.data') = 'VARCHAR' AND json_valid(stored_raw ->> '$.api.request.data')
+            AND left(stored_raw ->> '$.api.request.data', 1) IN ('{', '[') THEN json(stored_raw ->> '$.api.request.data')
+            ELSE json_extract(stored_raw, '$.api.request.data') END
         END), 'null') AS request_parameters,
-    nullif(coalesce(json_extract(raw, '$.responseElements'), CASE
-        WHEN contains(raw, '"responseelements"') THEN CASE WHEN json_type(raw, '$.responseelements') = 'VARCHAR' AND json_valid(raw ->> '$.responseelements')
-            AND left(raw ->> '$.responseelements', 1) IN ('{', '[') THEN json(raw ->> '$.responseelements')
-            ELSE json_extract(raw, '$.responseelements') END
-        WHEN contains(raw, '"class_uid"') THEN CASE WHEN json_type(raw, '$.api.response.data') = 'VARCHAR' AND json_valid(raw ->> '$.api.response.data')
-            AND left(raw ->> '$.api.response.data', 1) IN ('{', '[') THEN json(raw ->> '$.api.response.data')
-            ELSE json_extract(raw, '$.api.response.data') END
+    nullif(coalesce(stored_response_elements, json_extract(stored_raw, '$.responseElements'), CASE
+        WHEN contains(stored_raw, '"responseelements"') THEN CASE WHEN json_type(stored_raw, '$.responseelements') = 'VARCHAR' AND json_valid(stored_raw ->> '$.responseelements')
+            AND left(stored_raw ->> '$.responseelements', 1) IN ('{', '[') THEN json(stored_raw ->> '$.responseelements')
+            ELSE json_extract(stored_raw, '$.responseelements') END
+        WHEN contains(stored_raw, '"class_uid"') THEN CASE WHEN json_type(stored_raw, '$.api.response.data') = 'VARCHAR' AND json_valid(stored_raw ->> '$.api.response.data')
+            AND left(stored_raw ->> '$.api.response.data', 1) IN ('{', '[') THEN json(stored_raw ->> '$.api.response.data')
+            ELSE json_extract(stored_raw, '$.api.response.data') END
         END), 'null') AS response_elements,
     nullif(coalesce(json_extract(raw, '$.additionalEventData'), CASE
         WHEN contains(raw, '"additionaleventdata"') THEN CASE WHEN json_type(raw, '$.additionaleventdata') = 'VARCHAR' AND json_valid(raw ->> '$.additionaleventdata')
@@ -60,7 +63,33 @@ SELECT
     raw,
     source_id,
     record_index,
-    -- Stable within the case file: `WHERE event_row IN (SELECT event_row FROM events WHERE …)`
-    -- reads raw (and the JSON parts) only for the matching rows, which is much faster.
-    rowid AS event_row
-FROM event_records
+    event_row
+FROM (
+    -- stored records: begin
+    -- The record's text reassembled from its parts where it was stored in parts
+    -- (src/store/record_text.rs); the parts themselves, read without the rest.
+    SELECT
+        * EXCLUDE (raw, raw_rest, request_parameters_text, request_parameters_at,
+                   response_elements_text, response_elements_at, with_request),
+        raw AS stored_raw,
+        coalesce(raw, CAST(CASE WHEN response_elements_at IS NULL THEN with_request
+            ELSE substr(with_request, 1, response_elements_at) || response_elements_text
+                 || substr(with_request, response_elements_at + 1) END AS JSON)) AS raw,
+        -- Written so that DuckDB cannot prove them always NULL from a case's statistics (all
+        -- records stored whole): DuckDB 2.0.0 then fails to bind e.g. `split_part(x, '.', 2)
+        -- = 'metal'` over them ("BindBuiltinScalarFunction did not return a
+        -- BoundFunctionExpression"). A part's text is never empty.
+        json(nullif(coalesce(request_parameters_text, ''), '')) AS stored_request_parameters,
+        json(nullif(coalesce(response_elements_text, ''), '')) AS stored_response_elements
+    FROM (
+        SELECT *,
+            CASE WHEN request_parameters_at IS NULL THEN raw_rest
+                ELSE substr(raw_rest, 1, request_parameters_at) || request_parameters_text
+                     || substr(raw_rest, request_parameters_at + 1) END AS with_request,
+            -- Stable within the case file: `WHERE event_row IN (SELECT event_row FROM events
+            -- WHERE …)` reads raw (and the JSON parts) only for the matching rows, much faster.
+            rowid AS event_row
+        FROM event_records
+    )
+    -- stored records: end
+) AS event_records

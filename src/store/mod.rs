@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod guard;
 pub mod lineage;
 pub mod outcome;
+pub mod record_text;
 pub mod writer;
 
 use std::path::Path;
@@ -21,9 +22,40 @@ use crate::assets::{
 
 /// Every view of the case: `events` first, then the views built on it, then the report's.
 pub fn views_sql() -> String {
+    views_sql_over(EVENTS_VIEW_SELECT)
+}
+
+fn views_sql_over(events_select: &str) -> String {
     format!(
-        "CREATE OR REPLACE VIEW events AS\n{EVENTS_VIEW_SELECT};\n\n{VIEWS_SQL}\n{LINEAGE_SQL}\n{SUMMARY_SQL}\n{POSTURE_SQL}\n{REPORT_VIEWS_SQL}"
+        "CREATE OR REPLACE VIEW events AS\n{events_select};\n\n{VIEWS_SQL}\n{LINEAGE_SQL}\n{SUMMARY_SQL}\n{POSTURE_SQL}\n{REPORT_VIEWS_SQL}"
     )
+}
+
+/// What the `events` view reads for a case written before records were stored in parts, whose
+/// `event_records` lacks their columns (a read-only connection cannot add them).
+const WHOLE_RECORDS: &str = "SELECT *, raw AS stored_raw, NULL::JSON AS stored_request_parameters,
+           NULL::JSON AS stored_response_elements, rowid AS event_row
+    FROM event_records";
+
+/// The `events` view's SELECT for the case open on `conn`.
+pub fn events_view_select(conn: &Connection) -> Result<String> {
+    let in_parts: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM duckdb_columns()
+         WHERE table_name = 'event_records' AND column_name = 'raw_rest'",
+        [],
+        |r| r.get(0),
+    )?;
+    if in_parts {
+        return Ok(EVENTS_VIEW_SELECT.to_string());
+    }
+    let (begin, end) = ("-- stored records: begin", "-- stored records: end");
+    let start = EVENTS_VIEW_SELECT.find(begin).context("events view: no begin marker")?;
+    let stop = EVENTS_VIEW_SELECT.find(end).context("events view: no end marker")?;
+    Ok(format!(
+        "{}{WHOLE_RECORDS}\n    {}",
+        &EVENTS_VIEW_SELECT[..start],
+        &EVENTS_VIEW_SELECT[stop..]
+    ))
 }
 
 /// Bumped when a table changes shape; recorded in `case_meta`.
@@ -92,7 +124,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
                 .with_context(|| format!("cannot stand in for the missing table {name}"))?;
         }
     }
-    conn.execute_batch(&temporary_views())
+    conn.execute_batch(&temporary_views(&conn)?)
         .context("cannot define the case views")?;
     credential_events::ensure_current(&conn)?;
     Ok(conn)
@@ -112,8 +144,9 @@ fn schema_tables() -> Result<Vec<(String, String)>> {
 }
 
 /// views.sql as temporary views, which take precedence over the stored ones in this connection.
-pub fn temporary_views() -> String {
-    views_sql().replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
+fn temporary_views(conn: &Connection) -> Result<String> {
+    Ok(views_sql_over(&events_view_select(conn)?)
+        .replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"))
 }
 
 #[cfg(test)]

@@ -77,8 +77,17 @@ CREATE TABLE IF NOT EXISTS event_records (
     mfa_used              VARCHAR,     -- additionalEventData.MFAUsed as given (Yes | No | YES)
     is_insight            BOOLEAN,
     raw                   JSON USING COMPRESSION zstd,  -- the whole original record, as read
+                                       -- (NULL when stored in the parts below)
     source_id             INTEGER,
-    record_index          BIGINT       -- position of the record within its source file (0-based)
+    record_index          BIGINT,      -- position of the record within its source file (0-based)
+    -- A CloudTrail record stored in parts (src/store/record_text.rs): the text without its
+    -- requestParameters and responseElements values, the values, and the character offsets
+    -- where they go back. The `events` view's raw is the record reassembled exactly.
+    raw_rest                VARCHAR USING COMPRESSION zstd,
+    request_parameters_text VARCHAR USING COMPRESSION zstd,
+    request_parameters_at   INTEGER,
+    response_elements_text  VARCHAR USING COMPRESSION zstd,
+    response_elements_at    INTEGER
 );
 
 -- Every record not stored because the case already held it (same event_id and account): AWS's
@@ -166,6 +175,14 @@ CREATE TABLE IF NOT EXISTS geo_databases (
 -- Columns added to tables above, appended so that cases written before keep loading.
 -- sources.kind also takes: cloudtrail_public_keys (`list-public-keys` output) |
 -- digest_signatures (saved S3 signatures of digests).
+
+-- event_records of cases written before records were stored in parts (the old rows keep their
+-- whole text in raw).
+ALTER TABLE event_records ADD COLUMN IF NOT EXISTS raw_rest VARCHAR USING COMPRESSION zstd;
+ALTER TABLE event_records ADD COLUMN IF NOT EXISTS request_parameters_text VARCHAR USING COMPRESSION zstd;
+ALTER TABLE event_records ADD COLUMN IF NOT EXISTS request_parameters_at INTEGER;
+ALTER TABLE event_records ADD COLUMN IF NOT EXISTS response_elements_text VARCHAR USING COMPRESSION zstd;
+ALTER TABLE event_records ADD COLUMN IF NOT EXISTS response_elements_at INTEGER;
 
 -- SHA-256 of the file's *decompressed* content (what a digest's `hashValue` records), for
 -- every JSON input; NULL where the content could not be read to its end.
