@@ -27,6 +27,26 @@ fn case(dir: &Path) -> std::path::PathBuf {
     ingest_cleanly(&dir.join("case.duckdb"), &[&dir.join("AWSLogs")])
 }
 
+/// `rootlens export parquet` of `db` into `lake` with `options`; its summary (stderr).
+fn export_parquet(db: &Path, lake: &Path, options: &[&str]) -> String {
+    let out = rootlens()
+        .args(["export", "parquet"])
+        .args(options)
+        .arg("--db")
+        .arg(db)
+        .arg("--out")
+        .arg(lake)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn files_under(dir: &Path) -> Vec<String> {
     let mut found: Vec<String> = walkdir::WalkDir::new(dir)
         .into_iter()
@@ -43,22 +63,7 @@ fn export_parquet_writes_every_table_partitions_events_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let db = case(dir.path());
     let lake = dir.path().join("lake");
-    let export = || {
-        let out = rootlens()
-            .args(["export", "parquet", "--db"])
-            .arg(&db)
-            .arg("--out")
-            .arg(&lake)
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let export = || export_parquet(&db, &lake, &[]);
     let summary = export();
     assert!(
         summary.contains("partitioned by account, region, dt"),
@@ -102,26 +107,7 @@ fn export_parquet_writes_every_table_partitions_events_and_is_idempotent() {
     );
 }
 
-/// Exports `db` into `lake`, each pass writing at most `partitions_per_pass` partitions.
-fn export_in_passes(db: &Path, lake: &Path, partitions_per_pass: &str) {
-    let out = rootlens()
-        .args(["export", "parquet", "--quiet", "--partitions-per-pass"])
-        .arg(partitions_per_pass)
-        .arg("--db")
-        .arg(db)
-        .arg("--out")
-        .arg(lake)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Every event of an export as `partition folder|event_id|raw`, sorted.
+/// Every event of an export as `account|region|dt|event_id|md5 of raw`, sorted.
 fn exported_events(db: &Path, lake: &Path) -> Vec<String> {
     let glob = lake.join("events/**/*.parquet").display().to_string();
     let out = rootlens()
@@ -177,7 +163,7 @@ fn events_exported_in_small_passes_are_the_events_exported_at_once() {
     let db = ingest_cleanly(&dir.path().join("case.duckdb"), &[&input]);
 
     let at_once = dir.path().join("at-once");
-    export_in_passes(&db, &at_once, "1000");
+    export_parquet(&db, &at_once, &["--quiet", "--partitions-per-pass", "1000"]);
     let expected = exported_events(&db, &at_once);
     assert_eq!(expected.len(), events.len(), "{expected:#?}");
     assert!(
@@ -188,7 +174,7 @@ fn events_exported_in_small_passes_are_the_events_exported_at_once() {
     );
     for per_pass in ["1", "2", "3"] {
         let lake = dir.path().join(format!("passes-{per_pass}"));
-        export_in_passes(&db, &lake, per_pass);
+        export_parquet(&db, &lake, &["--quiet", "--partitions-per-pass", per_pass]);
         assert_eq!(
             exported_events(&db, &lake),
             expected,

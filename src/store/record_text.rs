@@ -55,43 +55,37 @@ pub fn split<'a>(
     if request.is_none() && response.is_none() {
         return None;
     }
-    // Cut the response first: the request's offset is then counted without it.
-    let mut without_response = String::with_capacity(raw.len());
+    // The request's offset is counted in the text without the response (it goes back first).
     let response_part = match response {
-        Some((start, end)) => {
-            without_response.push_str(&raw[..start]);
-            without_response.push_str(&raw[end..]);
-            Some(Part {
-                text: &raw[start..end],
-                at: characters(&raw[..start])?,
-            })
-        }
-        None => {
-            without_response.push_str(raw);
-            None
-        }
+        Some((start, end)) => Some(Part {
+            text: &raw[start..end],
+            at: characters(&raw[..start])?,
+        }),
+        None => None,
     };
-    let (rest, request_part) = match request {
+    let request_part = match request {
         Some((start, end)) => {
-            let shift = match response {
-                Some((r_start, r_end)) if r_start < start => r_end - r_start,
+            let response_before = match response {
+                Some((r_start, r_end)) if r_start < start => raw[r_start..r_end].chars().count(),
                 _ => 0,
             };
-            let (start_in, end_in) = (start - shift, end - shift);
-            let mut rest = String::with_capacity(without_response.len() - (end - start));
-            rest.push_str(&without_response[..start_in]);
-            rest.push_str(&without_response[end_in..]);
-            let at = characters(&without_response[..start_in])?;
-            (
-                rest,
-                Some(Part {
-                    text: &raw[start..end],
-                    at,
-                }),
-            )
+            Some(Part {
+                text: &raw[start..end],
+                at: characters(&raw[..start])? - i32::try_from(response_before).ok()?,
+            })
         }
-        None => (without_response, None),
+        None => None,
     };
+    // One copy of the text between the cut ranges, in order.
+    let mut cuts: Vec<(usize, usize)> = request.into_iter().chain(response).collect();
+    cuts.sort_unstable();
+    let mut rest = String::with_capacity(raw.len());
+    let mut from = 0;
+    for (start, end) in cuts {
+        rest.push_str(&raw[from..start]);
+        from = end;
+    }
+    rest.push_str(&raw[from..]);
     Some(SplitRecord {
         rest,
         request_parameters: request_part,
