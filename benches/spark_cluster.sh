@@ -16,14 +16,17 @@
 # ARCHIVE=DIR; ROUTES=parquet or ROUTES=raw runs one route (default: both); LAKE=DIR reuses an
 # export of the case (not written again). Needs the virtual
 # environment of .ci/run ($ROOTLENS_SPARK_VENV, default ~/.cache/rootlens-spark-venv) and
-# Java 17+. WORKER_CORES / WORKER_MEMORY size the worker (default 2 cores, 3g); SPARK_ONLY
-# limits the investigations (e.g. root,cis-monitoring).
+# Java 17+. WORKER_CORES / WORKER_MEMORY size the worker (default 2 cores, 3g), DRIVER_MEMORY
+# the driver's heap (default 2g: at 1M events over the raw archive, Spark's default 1g ran out
+# in run-instances-user-data-by-suspect); SPARK_ONLY limits the investigations (e.g.
+# root,cis-monitoring).
 source "$(dirname "$0")/common.sh" "$@"
 venv=${ROOTLENS_SPARK_VENV:-$HOME/.cache/rootlens-spark-venv}
 spark_home=$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
 export SPARK_HOME=$spark_home PYSPARK_PYTHON=$venv/bin/python SPARK_LOCAL_IP=127.0.0.1
 cores=${WORKER_CORES:-2}
 memory=${WORKER_MEMORY:-3g}
+driver_memory=${DRIVER_MEMORY:-2g}
 routes=${ROUTES:-parquet raw}
 archive=${ARCHIVE:-$corpus}
 
@@ -95,7 +98,8 @@ done
 grep -q "Successfully registered with master" "$logs/worker.log" \
     || { echo "the worker did not register (see $logs)" >&2; exit 2; }
 echo "case: $case_db; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "cluster: master spark://127.0.0.1:$master_port, worker $cores cores $memory"
+echo "cluster: master spark://127.0.0.1:$master_port, worker $cores cores $memory," \
+     "driver heap $driver_memory"
 
 only=()
 [ -n "${SPARK_ONLY:-}" ] && only=(--only "$SPARK_ONLY")
@@ -103,7 +107,7 @@ status=0
 submit() { # label, driver arguments...
     local label=$1; shift
     timed "$label" "$spark_home/bin/spark-submit" \
-        --master "spark://127.0.0.1:$master_port" \
+        --master "spark://127.0.0.1:$master_port" --driver-memory "$driver_memory" \
         --conf spark.executor.memory="$memory" --conf spark.sql.shuffle.partitions=$((cores * 4)) \
         --conf spark.local.dir="$work/spark-local" \
         --driver-java-options "-Dlog4j2.configurationFile=file:$PWD/spark/log4j2.properties" \
