@@ -285,13 +285,13 @@ pub fn inputs_sha256(conn: &Connection) -> Result<String> {
     read().context("cannot read the input files of the case")
 }
 
-/// The original records of the rows that name an event, pretty-printed, keyed by
-/// (event id, account).
-pub fn originals(
+/// The original records of these events, pretty-printed, keyed by (event id, account): one
+/// query, since each scattered record costs a decompressed block of its columns.
+pub fn originals<'r>(
     conn: &Connection,
-    rows: &[serde_json::Map<String, Value>],
+    event_ids: impl Iterator<Item = &'r str>,
 ) -> Result<BTreeMap<(String, String), String>> {
-    let ids = quoted_event_ids(rows.iter());
+    let ids = quoted_event_ids(event_ids);
     let mut found = BTreeMap::new();
     if ids.is_empty() {
         return Ok(found);
@@ -309,11 +309,11 @@ pub fn originals(
     Ok(found)
 }
 
-/// The `event_id`s of evidence rows as SQL string literals.
-fn quoted_event_ids<'r>(
-    rows: impl Iterator<Item = &'r serde_json::Map<String, Value>>,
-) -> Vec<String> {
-    rows.filter_map(|r| r.get("event_id").and_then(Value::as_str))
+/// Distinct event ids as SQL string literals.
+fn quoted_event_ids<'r>(event_ids: impl Iterator<Item = &'r str>) -> Vec<String> {
+    event_ids
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .map(|id| format!("'{}'", id.replace('\'', "''")))
         .collect()
 }

@@ -165,24 +165,21 @@ fn report_context<'a>(
             .map(Meta::from)
             .collect()
     };
-    // One lineage query for every event the report cites: the evidence rows and the story.
-    let shown_events: Vec<String> = run
-        .investigations
-        .iter()
-        .flat_map(shown_rows)
-        .filter_map(|row| {
-            row.get("event_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .collect();
+    // The evidence rows each finding shows; one query reads the original records of them all
+    // and one lineage query the origins of every event the report cites (rows and story).
+    let shown: Vec<Vec<serde_json::Map<String, Value>>> =
+        run.investigations.iter().map(shown_rows).collect();
+    let shown_events = || {
+        shown
+            .iter()
+            .flatten()
+            .filter_map(|row| row.get("event_id").and_then(Value::as_str))
+    };
+    let originals = data::originals(conn, shown_events())?;
     let story_events = story::cited_events(run);
     let origins = data::session_origins(
         conn,
-        shown_events
-            .iter()
-            .chain(story_events.iter())
-            .map(String::as_str),
+        shown_events().chain(story_events.iter().map(String::as_str)),
     )?;
     let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     let world_map = map::world_map(conn, run)?;
@@ -199,9 +196,10 @@ fn report_context<'a>(
         findings: run
             .investigations
             .iter()
-            .filter(|f| f.row_count > 0)
-            .map(|f| finding_view(conn, f, &origins))
-            .collect::<Result<_>>()?,
+            .zip(&shown)
+            .filter(|(f, _)| f.row_count > 0)
+            .map(|(f, rows)| finding_view(f, rows, &originals, &origins))
+            .collect(),
         quiet: metas(|f| f.row_count == 0 && f.status == FindingStatus::Ok),
         failed: metas(|f| f.status == FindingStatus::Error),
         skipped: metas(|f| f.status == FindingStatus::Skipped),
@@ -339,12 +337,11 @@ fn shown_rows(finding: &Finding) -> Vec<serde_json::Map<String, Value>> {
 }
 
 fn finding_view<'a>(
-    conn: &Connection,
     finding: &'a Finding,
+    shown_rows: &[serde_json::Map<String, Value>],
+    originals: &std::collections::BTreeMap<(String, String), String>,
     origins: &std::collections::BTreeMap<(String, String), data::Origin>,
-) -> Result<FindingView<'a>> {
-    let shown_rows = shown_rows(finding);
-    let raws = data::originals(conn, &shown_rows)?;
+) -> FindingView<'a> {
     let key = |row: &serde_json::Map<String, Value>| {
         let id = row.get("event_id").and_then(Value::as_str)?;
         let account = row.get("account_id").map(context::cell).unwrap_or_default();
@@ -354,13 +351,13 @@ fn finding_view<'a>(
         .iter()
         .map(|row| Evidence {
             cells: context::cells(&finding.columns, row),
-            raw: key(row).and_then(|k| raws.get(&k)).cloned(),
+            raw: key(row).and_then(|k| originals.get(&k)).cloned(),
             origin: key(row)
                 .and_then(|k| origins.get(&k))
                 .map(data::Origin::describe),
         })
         .collect();
-    Ok(FindingView {
+    FindingView {
         finding: Meta::from(finding),
         shown,
         more: finding
@@ -377,7 +374,7 @@ fn finding_view<'a>(
             .map(|(k, v)| format!("{k} = {v}"))
             .collect::<Vec<_>>()
             .join(", "),
-    })
+    }
 }
 
 /// An investigation's rows as a table (for the coverage section); empty when it did not run.

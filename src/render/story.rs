@@ -85,7 +85,8 @@ pub struct FindingRef {
 pub struct Record {
     pub event_id: String,
     pub account_id: String,
-    /// The original CloudTrail record, pretty-printed.
+    /// The original CloudTrail record, pretty-printed (read once the story is cut to the
+    /// lines it shows).
     pub raw: String,
 }
 
@@ -194,7 +195,27 @@ pub fn story(
     } = citations(run);
     row_steps.extend(event_steps(conn, &order, &cited, origins)?);
     row_steps.sort_by(|a, b| (&a.time, &a.text).cmp(&(&b.time, &b.text)));
-    Ok(assemble(row_steps, sources))
+    let mut story = assemble(row_steps, sources);
+    // Thousands of events may be cited; only the records of the lines kept are read.
+    let records = || {
+        story
+            .actors
+            .iter()
+            .flat_map(|a| &a.lines)
+            .flat_map(|l| &l.records)
+    };
+    let originals = super::data::originals(conn, records().map(|r| r.event_id.as_str()))
+        .context("cannot read the records the attack story cites")?;
+    for record in story
+        .actors
+        .iter_mut()
+        .flat_map(|a| &mut a.lines)
+        .flat_map(|l| &mut l.records)
+    {
+        let key = (record.event_id.clone(), record.account_id.clone());
+        record.raw = originals.get(&key).cloned().unwrap_or_default();
+    }
+    Ok(story)
 }
 
 /// The event ids a row cites: its `event_id`, or the list in `event_ids`.
@@ -268,7 +289,7 @@ fn event_steps(
                 strftime(e.event_time, '%Y-%m-%d %H:%M:%S'), e.event_source, e.event_name,
                 e.aws_region, e.source_ip, e.user_type, coalesce(e.user_arn, e.principal_id),
                 e.user_name, e.access_key_id, e.invoked_by, e.console_login_result, e.mfa_used,
-                e.error_code, e.error_message, e.raw::VARCHAR
+                e.error_code, e.error_message
          FROM events e
          WHERE e.event_row IN (SELECT event_row FROM events WHERE event_id IN ({list}))
          ORDER BY e.event_time, e.event_id"
@@ -296,12 +317,11 @@ fn event_steps(
                 error_code: row.get(14)?,
                 error_message: row.get(15)?,
             };
-            let raw: String = row.get(16)?;
             let Some(citation) = cited.get(&event.event_id) else {
                 continue;
             };
             let origin = origins.get(&(event.event_id.clone(), event.account_id.clone()));
-            steps.push(event.step(citation, origin, raw));
+            steps.push(event.step(citation, origin));
         }
         Ok(steps)
     };
@@ -345,7 +365,7 @@ impl CitedEvent {
         }
     }
 
-    fn step(self, citation: &Citation, origin: Option<&Origin>, raw: String) -> Step {
+    fn step(self, citation: &Citation, origin: Option<&Origin>) -> Step {
         let who = self.who();
         let from = self
             .source_ip
@@ -432,7 +452,7 @@ impl CitedEvent {
             record: Some(Record {
                 event_id: self.event_id,
                 account_id: self.account_id,
-                raw: super::data::pretty_record(raw),
+                raw: String::new(),
             }),
         }
     }
