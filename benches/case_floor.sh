@@ -14,7 +14,7 @@
 #
 #   benches/case_floor.sh [EVENTS] [WORKDIR]   (defaults: 1000000, /tmp/rootlens-bench)
 #   FLOOR_FILES=N   input files in the sample (default 465, about a tenth of the 1M corpus)
-# Needs zstd and xz (Debian: zstd, xz-utils).
+# Needs zstd, xz and bc (Debian: zstd, xz-utils, bc).
 source "$(dirname "$0")/common.sh" "$@"
 ensure_case
 files=${FLOOR_FILES:-465}

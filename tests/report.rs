@@ -759,6 +759,22 @@ fn the_attack_story_lists_the_planted_steps_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let (out, stdout) = investigate(dir.path(), &["--quiet"]);
     assert!(stdout.contains(&out.join("brief.html").display().to_string()));
+    // Each step carries its original record as read from the case, not only its anchor.
+    for page in ["report.html", "brief.html"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let story = section(&html, "story");
+        for id in PLANTED_STEPS.iter().chain([&LAST_PLANTED_STEP]) {
+            let start = story
+                .find(&format!("id=\"record-{id}\""))
+                .unwrap_or_else(|| panic!("{page}: the story lacks step {id}"));
+            let record = &story[start..];
+            let record = &record[..record.find("</pre>").unwrap()];
+            assert!(
+                record.contains(&format!("&quot;eventID&quot;: &quot;{id}&quot;")),
+                "{page}: step {id} lacks its original record: {record}"
+            );
+        }
+    }
     let Some(browser) = browser("the_attack_story_lists_the_planted_steps_in_order") else {
         return;
     };
