@@ -7,6 +7,10 @@ use clap::Parser;
 use rootlens::cli::{Cli, Command};
 use rootlens::{commands, terminal, ExitStatus};
 
+/// jemalloc serves every allocation, DuckDB's too (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
