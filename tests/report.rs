@@ -699,6 +699,22 @@ fn the_report_lists_the_identities_and_the_sessions_derived_from_root() {
     );
     let busiest = busiest.replace('/', "&#x2F;");
     assert!(section.contains(&busiest), "{busiest} missing");
+    // The table computes its columns alone; they are principal_summary's, row for row.
+    let summary = sql(
+        &out.join("case.duckdb"),
+        "SELECT principal, user_type, strftime(first_seen, '%Y-%m-%d'),
+                strftime(last_seen, '%Y-%m-%d'), events, access_denied,
+                array_to_string(regions, ', '), source_ips, sessions_issued
+         FROM principal_summary ORDER BY events DESC, account_id, principal",
+    );
+    assert!(summary.iter().any(|row| row[5] != "0") && summary.iter().any(|row| row[8] != "0"));
+    assert_eq!(
+        sql(
+            &out.join("case.duckdb"),
+            "SELECT * FROM report_top_principals"
+        ),
+        summary
+    );
 }
 
 #[test]
