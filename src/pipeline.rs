@@ -105,12 +105,22 @@ pub fn run_and_report(
     report: &ReportOptions,
 ) -> Result<RunResult> {
     let conn = store::open_read_only(db)?;
+    // The report's appendix holds the case file's hash: it is read while the investigations
+    // run (the file is open read-only, so it cannot change), on a core their queries leave idle
+    // part of the time.
+    let case_sha256 = std::thread::spawn({
+        let db = db.to_path_buf();
+        move || render::sha256_file(&db)
+    });
     let result = runner::run(&conn, library, options)?;
     if let Some(path) = &report.findings {
         result.write_json(path)?;
     }
     let tera = render::templates(report.templates.as_deref())?;
-    let context = render::context(&conn, db, &result)?;
+    let case_sha256 = case_sha256
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    let context = render::context(&conn, db, case_sha256, &result)?;
     // Every HTML file first: a missing browser then leaves all of them written.
     for document in &report.documents {
         let html = render::render(&tera, &context, document.layout)?;

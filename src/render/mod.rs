@@ -132,9 +132,15 @@ impl Layout {
     }
 }
 
-/// The template context of a run over the case at `db`, gathered once for every layout.
-pub fn context(conn: &Connection, db: &Path, run: &RunResult) -> Result<tera::Context> {
-    let context = report_context(conn, db, run)?;
+/// The template context of a run over the case at `db` (whose SHA-256 is `case_sha256`, see
+/// [`sha256_file`]), gathered once for every layout.
+pub fn context(
+    conn: &Connection,
+    db: &Path,
+    case_sha256: String,
+    run: &RunResult,
+) -> Result<tera::Context> {
+    let context = report_context(conn, db, case_sha256, run)?;
     Ok(tera::Context::from_serialize(&context)?)
 }
 
@@ -156,6 +162,7 @@ pub fn render(tera: &tera::Tera, context: &tera::Context, layout: Layout) -> Res
 fn report_context<'a>(
     conn: &Connection,
     db: &Path,
+    case_sha256: String,
     run: &'a RunResult,
 ) -> Result<ReportContext<'a>> {
     let metas = |keep: fn(&Finding) -> bool| -> Vec<Meta<'a>> {
@@ -213,7 +220,7 @@ fn report_context<'a>(
         gaps: finding_table(run, "coverage-gaps"),
         sources: data::table(conn, "report_sources", usize::MAX)?,
         load_errors: data::table(conn, "report_load_errors", LOAD_ERROR_ROWS)?,
-        case_sha256: sha256_file(db)?,
+        case_sha256,
         case_size: std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
         inputs_sha256: data::inputs_sha256(conn)?,
         investigations_sha256: investigations_sha256(run),
@@ -385,7 +392,8 @@ fn finding_table(run: &RunResult, id: &str) -> Table {
         .map_or_else(Table::empty, |f| Table::of_finding(f, COVERAGE_ROWS))
 }
 
-fn sha256_file(path: &Path) -> Result<String> {
+/// The SHA-256 of a file, read in full (the case file, for the report's appendix).
+pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut hasher = Sha256::new();
