@@ -129,28 +129,20 @@ FROM public_keys
 ORDER BY validity_start, fingerprint;
 
 -- The most active identities, for the report's identities section: principal_summary's rows
--- with the columns the table shows, computed alone (the summary's lists of user agents,
--- services and keys cost most of its time and the table shows none of them).
+-- with the columns the table shows, computed alone from the same identity_events (the
+-- summary's lists of user agents, services and keys cost most of its time and the table
+-- shows none of them).
 CREATE OR REPLACE VIEW report_top_principals AS
-WITH base AS NOT MATERIALIZED (
-    SELECT
-        coalesce(user_account_id, recipient_account_id) AS account_id,
-        CASE WHEN user_type = 'AWSService' THEN invoked_by
-             ELSE coalesce(session_issuer_arn, user_arn, principal_id) END AS principal,
-        user_type, event_time, aws_region, source_ip, error_code
-    FROM events
-),
-totals AS (
+WITH totals AS (
     SELECT
         account_id, principal,
         min(user_type) AS user_type,
         min(event_time) AS first_seen,
         max(event_time) AS last_seen,
         count(*) AS events,
-        count(CASE WHEN error_code LIKE 'AccessDenied%'
-                     OR error_code LIKE '%UnauthorizedOperation' THEN 1 END) AS access_denied,
+        count(*) FILTER (WHERE denied) AS access_denied,
         count(DISTINCT source_ip) AS source_ips
-    FROM base WHERE principal IS NOT NULL
+    FROM identity_events WHERE principal IS NOT NULL
     GROUP BY account_id, principal
 ),
 -- As in identity_summary: the 40 regions used most, in name order.
@@ -160,7 +152,7 @@ regions AS (
     FROM (SELECT account_id, principal, aws_region,
                  row_number() OVER (PARTITION BY account_id, principal
                                     ORDER BY count(*) DESC, aws_region) AS rank
-          FROM base WHERE principal IS NOT NULL AND aws_region IS NOT NULL
+          FROM identity_events WHERE principal IS NOT NULL AND aws_region IS NOT NULL
           GROUP BY account_id, principal, aws_region) AS ranked
     GROUP BY ALL
 ),

@@ -1,31 +1,37 @@
 -- Per-identity summaries, after the lineage views.
 
--- One row per principal and one per access key (kind = 'principal' | 'access_key'): what
--- `principal_summary` and `access_key_summary` show. principal is the role for role sessions
--- (sessionContext.sessionIssuer.arn), the service for AWS services (invokedBy), else the ARN
--- or principal id; account_id is the identity's account (userIdentity.accountId, else
--- recipientAccountId). Lists of values that can be long keep the most frequent ones, most
--- frequent first (top_*, with their full count beside them); countries and top_asns need a geo
--- enrichment (ip_enrichment). access_denied counts AccessDenied* and *UnauthorizedOperation
--- (CIS 4.1); keys_used and top_keys are for principals; sessions_issued counts
--- credential_issuance rows the principal or key called. Filter on kind: only that half is
--- computed. Findings are not in the case: `rootlens summary --findings findings.json` adds
--- them.
+-- Each event with the identity behind it, as every per-identity view counts it: principal is
+-- the role for role sessions (sessionContext.sessionIssuer.arn), the service for AWS services
+-- (invokedBy), else the ARN or principal id; account_id is the identity's account
+-- (userIdentity.accountId, else recipientAccountId); denied marks AccessDenied* and
+-- *UnauthorizedOperation errors (CIS 4.1).
+CREATE OR REPLACE VIEW identity_events AS
+SELECT
+    coalesce(user_account_id, recipient_account_id) AS account_id,
+    CASE WHEN user_type = 'AWSService' THEN invoked_by
+         ELSE coalesce(session_issuer_arn, user_arn, principal_id) END AS principal,
+    nullif(access_key_id, '') AS access_key_id,
+    user_type, event_time, event_source, aws_region, source_ip, user_agent, error_code,
+    coalesce(error_code LIKE 'AccessDenied%' OR error_code LIKE '%UnauthorizedOperation', false)
+        AS denied
+FROM events;
+
+-- One row per principal and one per access key (kind = 'principal' | 'access_key'), from
+-- identity_events: what `principal_summary` and `access_key_summary` show. Lists of values that
+-- can be long keep the most frequent ones, most frequent first (top_*, with their full count
+-- beside them); countries and top_asns need a geo enrichment (ip_enrichment). access_denied
+-- counts the denied events (CIS 4.1); keys_used and top_keys are for principals;
+-- sessions_issued counts credential_issuance rows the principal or key called. Filter on kind:
+-- only that half is computed. Findings are not in the case: `rootlens summary --findings
+-- findings.json` adds them.
 CREATE OR REPLACE VIEW identity_summary AS
-WITH base AS NOT MATERIALIZED (
-    SELECT
-        coalesce(user_account_id, recipient_account_id) AS account_id,
-        CASE WHEN user_type = 'AWSService' THEN invoked_by
-             ELSE coalesce(session_issuer_arn, user_arn, principal_id) END AS principal,
-        nullif(access_key_id, '') AS access_key_id,
-        user_type, event_time, event_source, aws_region, source_ip, user_agent, error_code
-    FROM events
-),
+WITH
 -- Each event counts once for its principal and once for its key.
 units AS NOT MATERIALIZED (
-    SELECT 'principal' AS kind, principal AS unit, * FROM base WHERE principal IS NOT NULL
+    SELECT 'principal' AS kind, principal AS unit, * FROM identity_events
+    WHERE principal IS NOT NULL
     UNION ALL
-    SELECT 'access_key' AS kind, access_key_id AS unit, * FROM base
+    SELECT 'access_key' AS kind, access_key_id AS unit, * FROM identity_events
     WHERE access_key_id IS NOT NULL
 ),
 totals AS (
@@ -37,8 +43,7 @@ totals AS (
         max(event_time) AS last_seen,
         count(*) AS events,
         count(error_code) AS errors,
-        count(CASE WHEN error_code LIKE 'AccessDenied%'
-                     OR error_code LIKE '%UnauthorizedOperation' THEN 1 END) AS access_denied
+        count(*) FILTER (WHERE denied) AS access_denied
     FROM units
     GROUP BY kind, account_id, unit
 ),
