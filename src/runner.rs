@@ -605,20 +605,11 @@ fn execute(
                 )
             })?;
     }
-    let columns = {
-        let mut stmt = conn.prepare(&format!("DESCRIBE ({})", investigation.sql))?;
-        let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        names.collect::<Result<Vec<_>, _>>()?
-    };
-    let mut stmt = conn.prepare(&format!(
-        "SELECT to_json(q)::VARCHAR FROM ({}) AS q",
-        investigation.sql
-    ))?;
-    let mut rows = stmt.query([])?;
     let mut found = Vec::new();
-    while let Some(row) = rows.next()? {
-        found.push(Row::from_json(row.get(0)?)?);
-    }
+    let columns = crate::store::json_rows::for_each(conn, &investigation.sql, |json| {
+        found.push(Row::from_json(json)?);
+        Ok(())
+    })?;
     Ok((columns, found))
 }
 

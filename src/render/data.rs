@@ -20,23 +20,16 @@ const RAW_LIMIT: usize = 16 << 10;
 /// A view's rows as text cells, at most `limit` of them (all are counted).
 pub fn table(conn: &Connection, view: &str, limit: usize) -> Result<Table> {
     let read = || -> Result<Table> {
-        let columns = {
-            let mut describe = conn.prepare(&format!("DESCRIBE {view}"))?;
-            let names = describe.query_map([], |r| r.get::<_, String>(0))?;
-            names.collect::<Result<Vec<_>, _>>()?
-        };
-        let mut stmt = conn.prepare(&format!("SELECT to_json(v)::VARCHAR FROM {view} AS v"))?;
-        let mut result = stmt.query([])?;
-        let mut rows = Vec::new();
         let mut total = 0;
-        while let Some(row) = result.next()? {
+        let mut objects = Vec::new();
+        let columns = crate::store::json_rows::for_each(conn, &format!("SELECT * FROM {view}"), |json| {
             total += 1;
-            if rows.len() < limit {
-                let object: serde_json::Map<String, Value> =
-                    serde_json::from_str(&row.get::<_, String>(0)?)?;
-                rows.push(cells(&columns, &object));
+            if objects.len() < limit {
+                objects.push(serde_json::from_str::<serde_json::Map<String, Value>>(&json)?);
             }
-        }
+            Ok(())
+        })?;
+        let rows = objects.iter().map(|object| cells(&columns, object)).collect();
         Ok(Table {
             columns,
             rows,

@@ -5,6 +5,7 @@ pub mod dedupe;
 pub mod event_batch;
 pub mod evidence;
 pub mod guard;
+pub mod json_rows;
 pub mod lineage;
 pub mod outcome;
 pub mod record_text;
