@@ -168,12 +168,15 @@ chain AS (
     JOIN issued i ON i.account_id = c.next_account AND i.access_key_id = c.next_key
     WHERE c.depth < 12 AND instr(c.seen, ' ' || i.event_id || ' ') = 0
 ),
+-- Each key has one chain row per depth (one issuing record per key): its end is the row with
+-- no next hop. An anti-join, not a ranking: most chains are one hop, and ranking them moves
+-- every row's lists of hops through a sort.
 chain_end AS (
-    SELECT * EXCLUDE (last) FROM (
-        SELECT c.*, row_number() OVER (PARTITION BY account_id, access_key_id
-                                       ORDER BY depth DESC) AS last
-        FROM chain c) AS ranked
-    WHERE last = 1
+    SELECT c.*
+    FROM chain c
+    ANTI JOIN chain next
+      ON next.account_id = c.account_id AND next.access_key_id = c.access_key_id
+     AND next.depth = c.depth + 1
 ),
 keys AS (
     SELECT coalesce(user_account_id, recipient_account_id) AS account_id, access_key_id,
