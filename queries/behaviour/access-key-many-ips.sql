@@ -41,7 +41,7 @@ SELECT
     count(DISTINCT c.country_code) AS countries,
     list(DISTINCT c.source_ip ORDER BY c.source_ip)[1:20] AS ips,
     count(*) AS calls,
-    min_by(c.event_id, (c.event_time, c.event_id), 20) AS event_ids
+    list(c.event_id ORDER BY c.event_time, c.event_id)[1:20] AS event_ids
 FROM public_key_calls c
 JOIN busy_windows w ON w.account_id = c.account_id AND w.access_key_id = c.access_key_id
     AND w.window_start = c.window_start

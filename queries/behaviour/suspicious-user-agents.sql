@@ -48,7 +48,7 @@ SELECT
     CASE WHEN t.tool <> '' THEN t.tool ELSE 'script client after console-only use' END AS tool,
     arg_min(t.user_agent, (t.event_time, t.event_id)) AS user_agent,
     count(*) AS calls,
-    min_by(t.event_id, (t.event_time, t.event_id), 20) AS event_ids
+    list(t.event_id ORDER BY t.event_time, t.event_id)[1:20] AS event_ids
 FROM tagged t
 LEFT JOIN console_only c
   ON c.recipient_account_id = t.recipient_account_id

@@ -24,7 +24,7 @@ SELECT
     count(DISTINCT event_name) AS distinct_actions,
     list(DISTINCT event_name ORDER BY event_name)[1:20] AS actions,
     list(DISTINCT user_agent ORDER BY user_agent)[1:5] AS user_agents,
-    min_by(event_id, (event_time, event_id), 50) AS event_ids
+    list(event_id ORDER BY event_time, event_id)[1:50] AS event_ids
 FROM events
 WHERE error_code LIKE '%UnauthorizedOperation'
    OR (error_code LIKE 'AccessDenied%'

@@ -44,7 +44,7 @@ longest AS (
 ),
 firsts AS (
     SELECT recipient_account_id AS account_id, aws_region,
-           min_by(event_id, (event_time, event_id), 3) AS event_ids
+           list(event_id ORDER BY event_time, event_id)[1:3] AS event_ids
     FROM events
     GROUP BY recipient_account_id, aws_region
 )

@@ -20,7 +20,7 @@ SELECT
     min(e.event_time) AS first_seen,
     max(e.event_time) AS last_seen,
     count(*) AS events,
-    min_by(e.event_id, (e.event_time, e.event_id), 20) AS event_ids
+    list(e.event_id ORDER BY e.event_time, e.event_id)[1:20] AS event_ids
 FROM events e
 JOIN (SELECT account_id, max(report_time) AS report_time FROM credential_report GROUP BY ALL) r
   ON r.account_id = e.recipient_account_id
